@@ -1,0 +1,19 @@
+// Package batch runs a plan: it cuts the plan's rows into requests, sends
+// them through a pool of workers that all wait on one shared, adaptive rate
+// limiter, retries what is transient, bisects chunks that carry bad rows,
+// stops on fatal errors or when a failure threshold is crossed, and records
+// one outcome per plan row as it happens.
+//
+// The parts:
+//   - Runner (runner.go) owns the run: the worker pool, stopping, the
+//     per-row records and the counters.
+//   - send (send.go) carries one request through its attempts: retries with
+//     capped exponential backoff and full jitter, throttling, token renewal,
+//     bisection, and the check of an unknown outcome.
+//   - pacer (pacer.go) is the shared limiter: it pauses every worker after a
+//     throttled answer, cuts the rate multiplicatively and raises it back
+//     gradually while requests succeed.
+//
+// A failed row is a result, not an error: only fatal conditions (auth,
+// permissions, a crossed threshold) and interruption end a run early.
+package batch

@@ -1,0 +1,315 @@
+package batch
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/voxbatch/voxbatch/plan"
+	"github.com/voxbatch/voxbatch/report"
+	"github.com/voxbatch/voxbatch/voximplant"
+)
+
+// Client is the part of the Management API a run needs.
+// *voximplant.Client implements it.
+type Client interface {
+	SetChildAccountInfo(ctx context.Context, params url.Values) error
+	GetChildrenAccounts(ctx context.Context, params url.Values) (*voximplant.ChildrenAccounts, error)
+	RenewToken()
+}
+
+// Config shapes a run. Zero values take the defaults noted.
+type Config struct {
+	Workers        int           // requests in flight at most (default 8)
+	Rate           float64       // requests per second at most, retries included (default 10)
+	Burst          int           // limiter burst (default 1)
+	MaxAttempts    int           // attempts per request on transient errors (default 6)
+	ChunkSize      int           // accounts per request (default 50)
+	MaxFailures    int           // abort once this many rows failed (0: no limit)
+	MaxFailureRate float64       // abort once this fraction of finished rows failed (0: no limit)
+	MinSample      int           // finished rows before MaxFailureRate is checked (default 100)
+	Grace          time.Duration // after interruption, how long in-flight requests may finish (default 20s)
+	BackoffBase    time.Duration // first retry backoff ceiling (default 250ms)
+	BackoffMax     time.Duration // backoff ceiling (default 15s)
+	MaxThrottles   int           // throttled answers one request may meet before it fails (default 100)
+
+	// Todo selects the rows to run (nil: every valid row). Rows left out
+	// keep the record Prefill gave them.
+	Todo func(row int) bool
+	// Prefill, when set, gives the starting record of row i (a resumed
+	// run's skipped rows); otherwise rows start not_attempted.
+	Prefill func(i int, rec *report.Record)
+	// OnOutcome is called once for every row whose outcome this run
+	// decides, as soon as it is known. Calls are serialized.
+	OnOutcome func(i int, rec *report.Record)
+	// Logger receives one line per notable event (throttling, abort).
+	Logger *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+func (c *Config) defaults() {
+	if c.Workers <= 0 {
+		c.Workers = 8
+	}
+	if c.Rate <= 0 {
+		c.Rate = 10
+	}
+	if c.Burst <= 0 {
+		c.Burst = 1
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 6
+	}
+	if c.ChunkSize <= 0 {
+		c.ChunkSize = 50
+	}
+	if c.MinSample <= 0 {
+		c.MinSample = 100
+	}
+	if c.Grace <= 0 {
+		c.Grace = 20 * time.Second
+	}
+	if c.BackoffBase <= 0 {
+		c.BackoffBase = 250 * time.Millisecond
+	}
+	if c.BackoffMax <= 0 {
+		c.BackoffMax = 15 * time.Second
+	}
+	if c.MaxThrottles <= 0 {
+		c.MaxThrottles = 100
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Stats are the counters of a run so far.
+type Stats struct {
+	Rows      int // rows of the plan
+	Done      int // rows whose outcome this run decided
+	Failed    int // rows failed so far
+	Requests  int // HTTP requests sent, retries included
+	Retries   int // attempts after a request's first
+	Throttled int // throttled answers
+	InFlight  int // requests in flight now
+	Rate      float64
+}
+
+// Runner executes one plan once. Make it with New; call Run once.
+type Runner struct {
+	plan   *plan.Plan
+	client Client
+	cfg    Config
+	pacer  *pacer
+
+	mu       sync.Mutex // guards recs, done, failed, and OnOutcome calls
+	recs     []report.Record
+	done     int
+	failed   int
+	todo     int
+	abortErr error
+
+	stopDispatch context.CancelFunc
+	stopOnce     sync.Once
+
+	nextSeq   atomic.Int64
+	requests  atomic.Int64
+	retries   atomic.Int64
+	throttled atomic.Int64
+	inFlight  atomic.Int64
+
+	tokenMu      sync.Mutex
+	tokenGen     int
+	renewPending bool
+
+	rngMu sync.Mutex
+	rng   *rand.Rand
+}
+
+// New prepares a run of p through client.
+func New(p *plan.Plan, client Client, cfg Config) *Runner {
+	cfg.defaults()
+	r := &Runner{
+		plan:   p,
+		client: client,
+		cfg:    cfg,
+		pacer:  newPacer(cfg.Rate, cfg.Burst, cfg.Workers, cfg.Now),
+		rng:    rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
+	}
+	r.recs = make([]report.Record, len(p.Rows))
+	for i := range p.Rows {
+		row := &p.Rows[i]
+		rec := &r.recs[i]
+		rec.Line = row.Line
+		rec.Status = report.NotAttempted
+		if row.Err != nil {
+			rec.Status = report.Invalid
+			rec.ErrorMessage = row.Err.Error()
+		} else {
+			rec.Selector = row.Kind.String()
+			rec.Account = row.Account
+		}
+		if cfg.Prefill != nil {
+			cfg.Prefill(i, rec)
+		}
+	}
+	return r
+}
+
+// Result is what a run leaves: a record for every plan row, in plan order,
+// and the counters.
+type Result struct {
+	Records []report.Record
+	Stats   Stats
+	Elapsed time.Duration
+}
+
+// Summary condenses the result for people and for --summary.
+func (res *Result) Summary() report.Summary {
+	s := report.Summary{Rows: len(res.Records), ByStatus: map[report.Status]int{},
+		Requests: res.Stats.Requests, Retries: res.Stats.Retries, Throttled: res.Stats.Throttled, Elapsed: res.Elapsed}
+	for i := range res.Records {
+		s.ByStatus[res.Records[i].Status]++
+	}
+	return s
+}
+
+// Stats returns the counters so far; safe to call while Run runs.
+func (r *Runner) Stats() Stats {
+	r.mu.Lock()
+	done, failed := r.done, r.failed
+	r.mu.Unlock()
+	return Stats{
+		Rows: len(r.plan.Rows), Done: done, Failed: failed,
+		Requests: int(r.requests.Load()), Retries: int(r.retries.Load()), Throttled: int(r.throttled.Load()),
+		InFlight: int(r.inFlight.Load()), Rate: r.pacer.rate(),
+	}
+}
+
+// Todo is the number of rows this run will try, known once Run has begun
+// (0 before).
+func (r *Runner) Todo() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.todo
+}
+
+// Run sends the plan's requests and returns when every request is decided,
+// the run was aborted (*AbortError), or ctx was cancelled (ErrInterrupted,
+// after in-flight requests had up to Config.Grace to finish). The Result is
+// complete in every case.
+func (r *Runner) Run(ctx context.Context) (*Result, error) {
+	start := r.cfg.Now()
+	reqs := plan.Chunk(r.plan, r.cfg.Todo, r.cfg.ChunkSize)
+	r.mu.Lock()
+	for i := range reqs {
+		r.todo += len(reqs[i].Rows)
+		for _, row := range reqs[i].Rows {
+			r.todo += len(r.plan.Dups(int(row)))
+		}
+	}
+	r.mu.Unlock()
+	r.nextSeq.Store(int64(len(reqs)))
+
+	// Requests in flight outlive the dispatching context: a signal stops
+	// dispatch at once but gives in-flight requests Grace to finish.
+	reqCtx, cancelReqs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelReqs()
+	dispatchCtx, stopDispatch := context.WithCancel(ctx)
+	defer stopDispatch()
+	r.stopDispatch = stopDispatch
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-ctx.Done():
+			t := time.NewTimer(r.cfg.Grace)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				cancelReqs()
+			case <-finished:
+			}
+		case <-finished:
+		}
+	}()
+
+	jobs := make(chan *plan.Request)
+	var g errgroup.Group
+	g.SetLimit(r.cfg.Workers + 1)
+	for w := 0; w < r.cfg.Workers; w++ {
+		g.Go(func() error {
+			for {
+				select {
+				case <-dispatchCtx.Done():
+					return nil
+				case req, ok := <-jobs:
+					if !ok {
+						return nil
+					}
+					r.send(reqCtx, dispatchCtx, req, req.Rows, req.Seq, 0)
+				}
+			}
+		})
+	}
+	g.Go(func() error {
+		defer close(jobs)
+		for i := range reqs {
+			select {
+			case jobs <- &reqs[i]:
+			case <-dispatchCtx.Done():
+				return nil
+			}
+		}
+		return nil
+	})
+	_ = g.Wait() // the workers return no errors: failed rows are results
+
+	res := &Result{Records: r.recs, Stats: r.Stats(), Elapsed: r.cfg.Now().Sub(start)}
+	r.mu.Lock()
+	abortErr := r.abortErr
+	r.mu.Unlock()
+	switch {
+	case abortErr != nil:
+		return res, abortErr
+	case ctx.Err() != nil:
+		return res, ErrInterrupted
+	}
+	return res, nil
+}
+
+// abort stops dispatching for good; the first reason wins.
+func (r *Runner) abort(err error) {
+	r.mu.Lock()
+	first := r.abortErr == nil
+	if first {
+		r.abortErr = err
+	}
+	r.mu.Unlock()
+	if first {
+		r.cfg.Logger.Error("stopping the run", "error", err)
+		r.stopDispatch()
+	}
+}
+
+// backoff is a capped exponential backoff with full jitter for the given
+// attempt number (1 for the wait after the first attempt).
+func (r *Runner) backoff(attempt int) time.Duration {
+	ceil := r.cfg.BackoffBase << min(attempt-1, 30)
+	if ceil <= 0 || ceil > r.cfg.BackoffMax {
+		ceil = r.cfg.BackoffMax
+	}
+	r.rngMu.Lock()
+	defer r.rngMu.Unlock()
+	return time.Duration(r.rng.Int64N(int64(ceil) + 1))
+}

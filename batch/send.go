@@ -1,0 +1,278 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/voxbatch/voxbatch/plan"
+	"github.com/voxbatch/voxbatch/report"
+	"github.com/voxbatch/voxbatch/voximplant"
+)
+
+// attemptLog is what the attempts at one set of rows have met so far.
+type attemptLog struct {
+	seq      int       // request number that decides these rows
+	attempts int       // attempts that carried these rows, ancestors' included
+	started  time.Time // first attempt that carried them
+	unknown  bool      // some attempt was written and never answered
+}
+
+// send carries rows (primary rows of req, all of one change) through their
+// attempts until they are decided, bisecting on row-data errors. prior is
+// the number of attempts that already carried these rows in a larger chunk.
+func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, rows []int32, seq, prior int) {
+	log := attemptLog{seq: seq, attempts: prior, started: r.cfg.Now()}
+	params := r.params(req, rows)
+	throttles, own := 0, 0
+	for {
+		if dispatchCtx.Err() != nil && own == 0 {
+			// Stopped before this request went out: leave it not_attempted
+			// so that a later run sends it.
+			r.finish(rows, report.NotAttempted, nil, &log)
+			return
+		}
+		if err := r.pacer.wait(reqCtx); err != nil {
+			r.finish(rows, report.NotAttempted, nil, &log)
+			return
+		}
+		if r.stopped() && own > 0 {
+			// A retry after the run was stopped: leave the rows to a later run.
+			r.finish(rows, report.NotAttempted, nil, &log)
+			return
+		}
+		r.tokenMu.Lock()
+		gen := r.tokenGen
+		r.tokenMu.Unlock()
+
+		own++
+		log.attempts++
+		r.requests.Add(1)
+		if own > 1 {
+			r.retries.Add(1)
+		}
+		r.inFlight.Add(1)
+		err := r.client.SetChildAccountInfo(reqCtx, params)
+		r.inFlight.Add(-1)
+		if err == nil {
+			r.pacer.succeeded()
+			r.tokenSucceeded()
+			r.finish(rows, report.Applied, nil, &log)
+			return
+		}
+		if reqCtx.Err() != nil {
+			// The grace period ran out; the outcome is unknown, and a rerun
+			// re-sends (the change is idempotent).
+			r.finish(rows, report.NotAttempted, err, &log)
+			return
+		}
+		v := voximplant.Classify(err)
+		switch v.Class {
+		case voximplant.Throttled:
+			r.throttled.Add(1)
+			throttles++
+			own-- // throttled answers do not use up --max-attempts
+			log.attempts--
+			pause := v.RetryAfter
+			if pause <= 0 {
+				pause = r.backoff(min(throttles, 4))
+			}
+			r.cfg.Logger.Debug("throttled", "request", log.seq, "pause", pause, "error", err)
+			r.pacer.throttled(pause)
+			if throttles >= r.cfg.MaxThrottles {
+				r.finish(rows, report.Failed, err, &log)
+				return
+			}
+		case voximplant.Transient:
+			log.unknown = log.unknown || v.Unknown
+			if own >= r.cfg.MaxAttempts {
+				r.finish(rows, report.Failed, err, &log)
+				return
+			}
+			if sleepCtx(dispatchCtx, r.backoff(own)) != nil {
+				r.finish(rows, report.NotAttempted, err, &log)
+				return
+			}
+		case voximplant.Token:
+			if !r.renewToken(gen) {
+				r.abort(&AbortError{Reason: "fatal error", Err: fmt.Errorf("token refused after renewal: %w", err)})
+				r.finish(rows, report.NotAttempted, err, &log)
+				return
+			}
+		case voximplant.RowData:
+			if len(rows) > 1 {
+				half := len(rows) / 2
+				r.send(reqCtx, dispatchCtx, req, rows[:half], int(r.nextSeq.Add(1)), log.attempts)
+				r.send(reqCtx, dispatchCtx, req, rows[half:], int(r.nextSeq.Add(1)), log.attempts)
+				return
+			}
+			if log.unknown && r.appliedEarlier(reqCtx, req, rows[0], err) {
+				r.finish(rows, report.Applied, nil, &log, "an earlier attempt that got no answer applied it: "+err.Error())
+				return
+			}
+			r.finish(rows, report.Failed, err, &log)
+			return
+		case voximplant.Canceled:
+			r.finish(rows, report.NotAttempted, err, &log)
+			return
+		default: // voximplant.Fatal
+			r.abort(&AbortError{Reason: "fatal error", Err: err})
+			r.finish(rows, report.NotAttempted, err, &log)
+			return
+		}
+	}
+}
+
+func (r *Runner) stopped() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.abortErr != nil
+}
+
+// params builds the form of one request: the selector list and the change.
+func (r *Runner) params(req *plan.Request, rows []int32) url.Values {
+	v := url.Values{}
+	req.Change.AddTo(v)
+	var b strings.Builder
+	for i, row := range rows {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(r.plan.Rows[row].Account)
+	}
+	v.Set(req.Kind.String(), b.String())
+	return v
+}
+
+// renewToken handles a token error met by an attempt that used token
+// generation gen. It reports whether to retry: yes if another worker
+// renewed since, or if this is the first renewal since the last success; no
+// if a renewed token was refused too.
+func (r *Runner) renewToken(gen int) bool {
+	r.tokenMu.Lock()
+	defer r.tokenMu.Unlock()
+	if gen < r.tokenGen {
+		return true
+	}
+	if r.renewPending {
+		return false
+	}
+	r.client.RenewToken()
+	r.tokenGen++
+	r.renewPending = true
+	return true
+}
+
+func (r *Runner) tokenSucceeded() {
+	r.tokenMu.Lock()
+	r.renewPending = false
+	r.tokenMu.Unlock()
+}
+
+// appliedEarlier decides whether a row-data error met after an unanswered
+// attempt is the trace of that attempt having been applied. A password
+// "used before" (535) is: the lost attempt set it. A new email that is "not
+// unique" (128), or an email selector that no longer exists (199), is if the
+// account now has the new email.
+func (r *Runner) appliedEarlier(ctx context.Context, req *plan.Request, row int32, err error) bool {
+	var ae *voximplant.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	if _, ok := req.Change.Get(plan.NewChildAccountPassword); ok && ae.Code == 535 {
+		return true
+	}
+	newEmail, ok := req.Change.Get(plan.NewChildAccountEmail)
+	if !ok || (ae.Code != 128 && ae.Code != 199) {
+		return false
+	}
+	acc := r.plan.Rows[row].Account
+	q := url.Values{"child_account_email": {newEmail}}
+	if err := r.pacer.wait(ctx); err != nil {
+		return false
+	}
+	r.requests.Add(1)
+	res, gerr := r.client.GetChildrenAccounts(ctx, q)
+	if gerr != nil || len(res.Result) != 1 {
+		return false
+	}
+	got := res.Result[0]
+	if !strings.EqualFold(got.AccountEmail, newEmail) {
+		return false
+	}
+	switch req.Kind {
+	case plan.ByID:
+		return fmt.Sprint(got.AccountID) == acc
+	case plan.ByName:
+		return got.AccountName == acc
+	default:
+		// The account was named by its old email, which it no longer has.
+		return true
+	}
+}
+
+// finish records the outcome of rows and of the rows merged into them.
+func (r *Runner) finish(rows []int32, st report.Status, err error, log *attemptLog, note ...string) {
+	now := r.cfg.Now()
+	rec := report.Record{Status: st, Attempts: log.attempts, Request: log.seq, StartedAt: log.started, FinishedAt: now}
+	if log.attempts == 0 {
+		rec.StartedAt, rec.FinishedAt = time.Time{}, time.Time{}
+	}
+	if err != nil {
+		var ae *voximplant.APIError
+		if errors.As(err, &ae) {
+			rec.ErrorCode, rec.HTTPStatus, rec.ErrorMessage = ae.Code, ae.HTTPStatus, ae.Msg
+		} else {
+			rec.ErrorMessage = err.Error()
+		}
+	}
+	if len(note) > 0 {
+		rec.ErrorMessage = note[0]
+	}
+	var thresholdErr error
+	r.mu.Lock()
+	n := 0
+	for _, row := range rows {
+		n += r.record(int(row), &rec)
+		for _, d := range r.plan.Dups(int(row)) {
+			n += r.record(d, &rec)
+		}
+	}
+	if st == report.Failed {
+		r.failed += n
+	}
+	if r.failed > 0 {
+		thresholdErr = r.crossed()
+	}
+	r.mu.Unlock()
+	if thresholdErr != nil {
+		r.abort(&AbortError{Reason: "failure threshold", Err: thresholdErr})
+	}
+}
+
+// record sets row i's record from tmpl; r.mu is held. It returns 1.
+func (r *Runner) record(i int, tmpl *report.Record) int {
+	rec := &r.recs[i]
+	rec.Status, rec.ErrorCode, rec.ErrorMessage, rec.HTTPStatus = tmpl.Status, tmpl.ErrorCode, tmpl.ErrorMessage, tmpl.HTTPStatus
+	rec.Attempts, rec.Request, rec.StartedAt, rec.FinishedAt = tmpl.Attempts, tmpl.Request, tmpl.StartedAt, tmpl.FinishedAt
+	r.done++
+	if r.cfg.OnOutcome != nil {
+		r.cfg.OnOutcome(i, rec)
+	}
+	return 1
+}
+
+// crossed reports whether a failure threshold is crossed; r.mu is held.
+func (r *Runner) crossed() error {
+	c := &r.cfg
+	if c.MaxFailures > 0 && r.failed >= c.MaxFailures {
+		return &ThresholdError{Failed: r.failed, Finished: r.done, MaxFailures: c.MaxFailures}
+	}
+	if c.MaxFailureRate > 0 && r.done >= c.MinSample && float64(r.failed) >= c.MaxFailureRate*float64(r.done) {
+		return &ThresholdError{Failed: r.failed, Finished: r.done, MaxFailureRate: c.MaxFailureRate}
+	}
+	return nil
+}

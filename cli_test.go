@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/voxbatch/voxbatch/batch"
+)
+
+// testEnv is an env with buffers and a fixed environment.
+func testEnv(vars map[string]string) (*env, *bytes.Buffer, *bytes.Buffer) {
+	var out, errb bytes.Buffer
+	return &env{
+		stdin:  strings.NewReader(""),
+		stdout: &out,
+		stderr: &errb,
+		getenv: func(k string) string { return vars[k] },
+	}, &out, &errb
+}
+
+func TestParseFlags(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		vars      map[string]string
+		wantPos   []string
+		wantChunk int
+		wantDry   bool
+		wantErr   bool
+	}{
+		{name: "flags first", args: []string{"--dry-run", "--chunk-size", "7", "p.csv"}, wantPos: []string{"p.csv"}, wantChunk: 7, wantDry: true},
+		{name: "flags after", args: []string{"p.csv", "--dry-run", "--chunk-size=9"}, wantPos: []string{"p.csv"}, wantChunk: 9, wantDry: true},
+		{name: "mixed", args: []string{"--chunk-size", "3", "p.csv", "--dry-run"}, wantPos: []string{"p.csv"}, wantChunk: 3, wantDry: true},
+		{name: "env fills", args: []string{"p.csv"}, vars: map[string]string{"VOXBATCH_CHUNK_SIZE": "11", "VOXBATCH_DRY_RUN": "true"}, wantPos: []string{"p.csv"}, wantChunk: 11, wantDry: true},
+		{name: "flag wins over env", args: []string{"p.csv", "--chunk-size", "5"}, vars: map[string]string{"VOXBATCH_CHUNK_SIZE": "11"}, wantPos: []string{"p.csv"}, wantChunk: 5},
+		{name: "double dash", args: []string{"--dry-run", "--", "--weird.csv"}, wantPos: []string{"--weird.csv"}, wantChunk: 50, wantDry: true},
+		{name: "bad env", args: []string{"p.csv"}, vars: map[string]string{"VOXBATCH_CHUNK_SIZE": "many"}, wantErr: true},
+		{name: "unknown flag", args: []string{"p.csv", "--nope"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, _, _ := testEnv(tt.vars)
+			var opts runOptions
+			fs := newFlagSet(runCommand(), e)
+			opts.register(fs)
+			pos, err := parseFlags(fs, e, tt.args)
+			if tt.wantErr {
+				if err == nil || exitCode(err) != exitUsage {
+					t.Fatalf("err = %v, want a usage error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(pos) != fmt.Sprint(tt.wantPos) {
+				t.Errorf("positional = %q, want %q", pos, tt.wantPos)
+			}
+			if opts.plan.chunkSize != tt.wantChunk || opts.dryRun != tt.wantDry {
+				t.Errorf("chunk=%d dry=%v, want %d %v", opts.plan.chunkSize, opts.dryRun, tt.wantChunk, tt.wantDry)
+			}
+		})
+	}
+}
+
+func TestEnvName(t *testing.T) {
+	if got := envName("chunk-size"); got != "VOXBATCH_CHUNK_SIZE" {
+		t.Errorf("envName = %q", got)
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{nil, exitOK},
+		{errHelp, exitOK},
+		{usageErrorf("x"), exitUsage},
+		{fmt.Errorf("wrapped: %w", errRowsNotApplied), exitRowsFailed},
+		{&batch.AbortError{Reason: "fatal error", Err: errors.New("code 100")}, exitAborted},
+		{fmt.Errorf("x: %w", batch.ErrInterrupted), exitInterrupted},
+		{&cliError{code: exitMismatch, err: errors.New("digest")}, exitMismatch},
+	}
+	for _, tt := range tests {
+		if got := exitCode(tt.err); got != tt.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestHelpListsFlagsEnvAndExitCodes(t *testing.T) {
+	for _, c := range commands() {
+		t.Run(c.name, func(t *testing.T) {
+			e, out, _ := testEnv(nil)
+			code := dispatch(context.Background(), e, []string{c.name, "-h"})
+			if code != exitOK {
+				t.Fatalf("exit %d", code)
+			}
+			s := out.String()
+			for _, want := range []string{"Usage: voxbatch " + c.name, "Exit codes:", "130", "Example:"} {
+				if !strings.Contains(s, want) {
+					t.Errorf("help lacks %q:\n%s", want, s)
+				}
+			}
+		})
+	}
+	e, out, _ := testEnv(nil)
+	dispatch(context.Background(), e, []string{"run", "--help"})
+	for _, want := range []string{"--chunk-size N", "env VOXBATCH_CHUNK_SIZE", "--dry-run"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("run help lacks %q", want)
+		}
+	}
+}
+
+func TestDispatchUnknownCommand(t *testing.T) {
+	e, _, errb := testEnv(nil)
+	if code := dispatch(context.Background(), e, []string{"frobnicate"}); code != exitUsage {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(errb.String(), "voxbatch: hint:") {
+		t.Errorf("no hint: %s", errb.String())
+	}
+	e, _, _ = testEnv(nil)
+	if code := dispatch(context.Background(), e, nil); code != exitUsage {
+		t.Fatalf("no args: exit %d", code)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	e, out, _ := testEnv(nil)
+	if code := dispatch(context.Background(), e, []string{"version"}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.HasPrefix(out.String(), "voxbatch ") {
+		t.Errorf("version output %q", out.String())
+	}
+}
+
+func TestCheckListen(t *testing.T) {
+	for _, tt := range []struct {
+		addr   string
+		public bool
+		ok     bool
+	}{
+		{"127.0.0.1:8089", false, true},
+		{"[::1]:8089", false, true},
+		{"localhost:1", false, true},
+		{"0.0.0.0:8089", false, false},
+		{"0.0.0.0:8089", true, true},
+		{"nonsense", false, false},
+	} {
+		if err := checkListen(tt.addr, tt.public); (err == nil) != tt.ok {
+			t.Errorf("checkListen(%q, %v) = %v", tt.addr, tt.public, err)
+		}
+	}
+}

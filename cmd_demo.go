@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/voxbatch/voxbatch/voxsim"
+)
+
+// samples holds the example plans, so that the demo runs from anywhere.
+//
+//go:embed samples/disable.csv
+var samples embed.FS
+
+// demoOptions are the flags of voxbatch demo.
+type demoOptions struct {
+	run runOptions
+	sim voxsim.Config
+	dir string
+}
+
+func demoCommand() *command {
+	c := &command{
+		name:    "demo",
+		summary: "run samples/disable.csv against a built-in simulator: a real run, nothing to install",
+		usage:   "[flags] [PLAN]",
+		example: "  go run . demo\n  voxbatch demo --fault-rate 0.05 --drop-rate 0.02",
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		var opts demoOptions
+		fs := newFlagSet(c, e)
+		opts.run.register(fs)
+		registerSimFaults(fs, &opts.sim)
+		fs.IntVar(&opts.sim.Accounts, "accounts", 1000, "child accounts in the simulator, ids from 1000")
+		fs.StringVar(&opts.dir, "dir", "", "where the demo writes credentials and the report (default: a new temporary folder)")
+		// The demo is for watching: a modest pace, a little latency.
+		_ = fs.Set("rate", "20")
+		_ = fs.Set("workers", "4")
+		_ = fs.Set("chunk-size", "25")
+		opts.sim.Latency = 30 * time.Millisecond
+		pos, err := parseFlags(fs, e, args)
+		if err != nil {
+			return err
+		}
+		e.jsonLog = opts.run.logFormat == "json"
+		if err := opts.run.check(); err != nil {
+			return err
+		}
+		return runDemo(ctx, e, &opts, pos)
+	}
+	return c
+}
+
+func runDemo(ctx context.Context, e *env, opts *demoOptions, pos []string) error {
+	dir := opts.dir
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "voxbatch-demo-"); err != nil {
+			return fmt.Errorf("demo folder: %w", err)
+		}
+	}
+	if len(pos) == 0 {
+		data, err := samples.ReadFile("samples/disable.csv")
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(dir, "disable.csv")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return fmt.Errorf("demo plan: %w", err)
+		}
+		pos = []string{path}
+	}
+	s, err := voxsim.New(opts.sim)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	creds := filepath.Join(dir, "sim-credentials.json")
+	if err := s.WriteCredentials(creds); err != nil {
+		return fmt.Errorf("demo credentials: %w", err)
+	}
+	endpoint, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("start the simulator: %w", err)
+	}
+	defer s.Close()
+	fmt.Fprintf(e.stderr, "demo: simulator with %d accounts at %s\n", opts.sim.Accounts, endpoint)
+
+	run := opts.run
+	run.credentials = creds
+	run.endpoint = endpoint
+	if run.report == "" {
+		run.report = filepath.Join(dir, "report.csv")
+	}
+	p, err := run.plan.load(e, pos)
+	if err != nil {
+		return err
+	}
+	if run.dryRun {
+		return runDryRun(e, &run, p)
+	}
+	err = runExecute(ctx, e, &run, p)
+	st := s.Stats()
+	fmt.Fprintf(e.stderr, "demo: the simulator answered %d requests and changed %d accounts\n", st.Requests, st.AccountsChanged)
+	return err
+}

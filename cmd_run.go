@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"time"
+)
+
+// runOptions are the flags of voxbatch run.
+type runOptions struct {
+	plan   planOptions
+	dryRun bool
+	output string
+
+	credentials string
+	endpoint    string
+	timeout     time.Duration
+
+	report  string
+	summary string
+
+	workers        int
+	rate           float64
+	burst          int
+	maxAttempts    int
+	maxFailures    int
+	maxFailureRate float64
+	minSample      int
+	grace          time.Duration
+
+	progressInterval time.Duration
+	logFormat        string
+	logLevel         string
+}
+
+func (o *runOptions) register(fs *flag.FlagSet) {
+	o.plan.register(fs)
+	fs.BoolVar(&o.dryRun, "dry-run", false, "show the requests that would be sent; send nothing, need no credentials")
+	fs.StringVar(&o.output, "output", "text", "dry-run output `text|json`")
+	fs.StringVar(&o.credentials, "credentials", "", "service account `credentials.json` (default: $VOXIMPLANT_CREDENTIALS)")
+	fs.StringVar(&o.endpoint, "endpoint", "https://api.voximplant.com/platform_api/", "Management API base `URL`; http:// only to loopback")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "per-request timeout")
+	fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv or .jsonl, - for stdout; default report-<digest>.csv)")
+	fs.StringVar(&o.summary, "summary", "", "also write the end-of-run summary as JSON to `FILE`")
+	fs.IntVar(&o.workers, "workers", 8, "at most `N` requests in flight")
+	fs.Float64Var(&o.rate, "rate", 10, "at most `R` requests per second, retries included")
+	fs.IntVar(&o.burst, "burst", 1, "requests the rate limiter lets through at once")
+	fs.IntVar(&o.maxAttempts, "max-attempts", 6, "attempts per request on transient errors")
+	fs.IntVar(&o.maxFailures, "max-failures", 0, "abort once `N` rows have failed (0: no limit)")
+	fs.Float64Var(&o.maxFailureRate, "max-failure-rate", 0, "abort once this `fraction` of finished rows failed (0: no limit)")
+	fs.IntVar(&o.minSample, "min-sample", 100, "finished rows before --max-failure-rate is checked")
+	fs.DurationVar(&o.grace, "grace", 20*time.Second, "on SIGINT/SIGTERM, how long in-flight requests may finish")
+	fs.DurationVar(&o.progressInterval, "progress-interval", 10*time.Second, "off a terminal, log progress this often")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format on stderr `text|json`")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level `debug|info|warn|error`")
+}
+
+func (o *runOptions) check() error {
+	switch {
+	case o.output != "text" && o.output != "json":
+		return usageErrorf("--output %q: want text or json", o.output)
+	case o.workers < 1 || o.workers > 1024:
+		return usageErrorf("--workers %d: want 1..1024", o.workers)
+	case !(o.rate > 0):
+		return usageErrorf("--rate must be above 0")
+	case o.burst < 1:
+		return usageErrorf("--burst must be at least 1")
+	case o.maxAttempts < 1:
+		return usageErrorf("--max-attempts must be at least 1")
+	case o.maxFailures < 0:
+		return usageErrorf("--max-failures must not be negative")
+	case o.maxFailureRate < 0 || o.maxFailureRate > 1:
+		return usageErrorf("--max-failure-rate %v: want a fraction from 0 to 1", o.maxFailureRate)
+	case o.minSample < 1:
+		return usageErrorf("--min-sample must be at least 1")
+	case o.timeout <= 0:
+		return usageErrorf("--timeout must be above 0")
+	case o.logFormat != "text" && o.logFormat != "json":
+		return usageErrorf("--log-format %q: want text or json", o.logFormat)
+	}
+	if _, err := parseLevel(o.logLevel); err != nil {
+		return err
+	}
+	return nil
+}
+
+func runCommand() *command {
+	c := &command{
+		name:    "run",
+		summary: "apply a plan through SetChildAccountInfo (or, with --dry-run, show what would be sent)",
+		usage:   "[flags] PLAN",
+		example: "  voxbatch run --dry-run samples/disable.csv\n" +
+			"  voxbatch run samples/disable.csv --credentials credentials.json --report report.csv",
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		var opts runOptions
+		fs := newFlagSet(c, e)
+		opts.register(fs)
+		pos, err := parseFlags(fs, e, args)
+		if err != nil {
+			return err
+		}
+		e.jsonLog = opts.logFormat == "json"
+		if err := opts.check(); err != nil {
+			return err
+		}
+		return runRun(ctx, e, &opts, pos)
+	}
+	return c
+}
+
+func runRun(ctx context.Context, e *env, opts *runOptions, pos []string) error {
+	p, err := opts.plan.load(e, pos)
+	if err != nil {
+		return err
+	}
+	if opts.dryRun {
+		return runDryRun(e, opts, p)
+	}
+	return runExecute(ctx, e, opts, p)
+}

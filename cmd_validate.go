@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"fmt"
+)
+
+// validateOptions are the flags of voxbatch validate.
+type validateOptions struct {
+	plan planOptions
+}
+
+func validateCommand() *command {
+	c := &command{
+		name:    "validate",
+		summary: "check a plan against the API's rules and show what it would send",
+		usage:   "[flags] PLAN",
+		example: "  voxbatch validate samples/disable.csv\n  voxbatch validate --format yaml - < changes.yaml",
+	}
+	c.run = func(ctx context.Context, e *env, args []string) error {
+		var opts validateOptions
+		fs := newFlagSet(c, e)
+		opts.plan.register(fs)
+		pos, err := parseFlags(fs, e, args)
+		if err != nil {
+			return err
+		}
+		return runValidate(ctx, e, &opts, pos)
+	}
+	return c
+}
+
+func runValidate(_ context.Context, e *env, opts *validateOptions, pos []string) error {
+	p, err := opts.plan.load(e, pos)
+	if err != nil {
+		return err
+	}
+	s := p.Summarize(opts.plan.chunkSize)
+	for _, row := range p.Rows {
+		if row.Err != nil {
+			fmt.Fprintf(e.stderr, "%v (invalid, skipped)\n", row.Err)
+		}
+	}
+	printPlanSummary(e, p, s)
+	if s.Invalid > 0 {
+		return invalidRowsError(s.Invalid)
+	}
+	return nil
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/voxbatch/voxbatch/plan"
+)
+
+// maxShownAccounts is how many accounts of a selector list the dry-run text
+// shows before it abbreviates the rest.
+const maxShownAccounts = 3
+
+// dryRunJSON is the document of `run --dry-run --output json`.
+type dryRunJSON struct {
+	Digest   string            `json:"digest"`
+	Summary  dryRunSummary     `json:"summary"`
+	Requests []dryRunRequest   `json:"requests"`
+	Invalid  []dryRunInvalid   `json:"invalid,omitempty"`
+	Settings map[string]string `json:"settings,omitempty"`
+}
+
+type dryRunSummary struct {
+	Rows       int            `json:"rows"`
+	Valid      int            `json:"valid"`
+	Invalid    int            `json:"invalid"`
+	Duplicates int            `json:"duplicates"`
+	Groups     int            `json:"groups"`
+	Requests   int            `json:"requests"`
+	Accounts   map[string]int `json:"accounts"`
+}
+
+type dryRunRequest struct {
+	Seq    int               `json:"seq"`
+	Method string            `json:"method"`
+	Params map[string]string `json:"params"`
+	Lines  []int             `json:"lines"`
+}
+
+type dryRunInvalid struct {
+	Line  int    `json:"line"`
+	Error string `json:"error"`
+}
+
+func newDryRunSummary(s plan.Summary) dryRunSummary {
+	acc := map[string]int{}
+	for k, n := range s.ByKind {
+		acc[k.String()] = n
+	}
+	return dryRunSummary{Rows: s.Rows, Valid: s.Valid, Invalid: s.Invalid, Duplicates: s.Duplicates,
+		Groups: s.Groups, Requests: s.Requests, Accounts: acc}
+}
+
+// redactedParams is what a reviewer sees of a request: the full selector
+// list and every parameter, the password as ***.
+func redactedParams(p *plan.Plan, r *plan.Request) map[string]string {
+	m := map[string]string{r.Kind.String(): strings.Join(r.Accounts(p), ";")}
+	for _, kv := range r.Change.Redacted() {
+		m[kv.Key] = kv.Value
+	}
+	return m
+}
+
+func writeDryRunJSON(w io.Writer, p *plan.Plan, s plan.Summary, reqs []plan.Request) error {
+	doc := dryRunJSON{Digest: p.Digest, Summary: newDryRunSummary(s), Requests: make([]dryRunRequest, 0, len(reqs))}
+	for i := range reqs {
+		r := &reqs[i]
+		doc.Requests = append(doc.Requests, dryRunRequest{Seq: r.Seq, Method: "SetChildAccountInfo",
+			Params: redactedParams(p, r), Lines: r.Lines(p)})
+	}
+	for _, row := range p.Rows {
+		if row.Err != nil {
+			doc.Invalid = append(doc.Invalid, dryRunInvalid{Line: row.Line, Error: row.Err.Error()})
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+// writeDryRunText prints one line per request: sequence number, method,
+// parameters (long selector lists abbreviated, the password as ***) and the
+// plan lines it covers.
+func writeDryRunText(w io.Writer, p *plan.Plan, reqs []plan.Request) {
+	for i := range reqs {
+		r := &reqs[i]
+		var b strings.Builder
+		fmt.Fprintf(&b, "#%d SetChildAccountInfo %s=%s", r.Seq, r.Kind, abbreviate(r.Accounts(p)))
+		for _, kv := range r.Change.Redacted() {
+			fmt.Fprintf(&b, " %s=%s", kv.Key, quoteIfNeeded(kv.Value))
+		}
+		fmt.Fprintf(&b, "  (lines %s)\n", lineRanges(r.Lines(p)))
+		io.WriteString(w, b.String())
+	}
+	for _, row := range p.Rows {
+		if row.Err != nil {
+			fmt.Fprintf(w, "skipped invalid row: %v\n", row.Err)
+		}
+	}
+}
+
+func abbreviate(accounts []string) string {
+	if len(accounts) <= maxShownAccounts+1 {
+		return strings.Join(accounts, ";")
+	}
+	return fmt.Sprintf("%s;… (%d in all)", strings.Join(accounts[:maxShownAccounts], ";"), len(accounts))
+}
+
+func quoteIfNeeded(v string) string {
+	if v == "" || strings.ContainsAny(v, " \t\"'=") {
+		return strconv.Quote(v)
+	}
+	return v
+}
+
+// lineRanges writes sorted line numbers compactly: 2-5,9,11-12.
+func lineRanges(lines []int) string {
+	var b strings.Builder
+	for i := 0; i < len(lines); {
+		j := i
+		for j+1 < len(lines) && lines[j+1] == lines[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(lines[i]))
+		if j > i {
+			b.WriteByte('-')
+			b.WriteString(strconv.Itoa(lines[j]))
+		}
+		i = j + 1
+	}
+	return b.String()
+}
+
+func runDryRun(e *env, opts *runOptions, p *plan.Plan) error {
+	s := p.Summarize(opts.plan.chunkSize)
+	reqs := plan.Chunk(p, nil, opts.plan.chunkSize)
+	if opts.output == "json" {
+		if err := writeDryRunJSON(e.stdout, p, s, reqs); err != nil {
+			return fmt.Errorf("write dry-run: %w", err)
+		}
+	} else {
+		writeDryRunText(e.stdout, p, reqs)
+		fmt.Fprintln(e.stdout)
+		printPlanSummary(e, p, s)
+		fmt.Fprintln(e.stdout, "dry run: nothing was sent")
+	}
+	if s.Invalid > 0 {
+		return invalidRowsError(s.Invalid)
+	}
+	return nil
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// voxbatchBinary builds the real binary once per test run.
+func voxbatchBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "voxbatch-e2e-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "voxbatch")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// startSimProcess runs `voxbatch sim` and returns its endpoint.
+func startSimProcess(t *testing.T, dir string, args ...string) (endpoint, creds string) {
+	t.Helper()
+	creds = filepath.Join(dir, "sim-credentials.json")
+	cmd := exec.Command(voxbatchBinary(t), append([]string{"sim", "--listen", "127.0.0.1:0", "--credentials-out", creds}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "endpoint: ") {
+		t.Fatalf("sim printed %q (%v)", line, err)
+	}
+	return strings.TrimSpace(strings.TrimPrefix(line, "endpoint: ")), creds
+}
+
+type simAccount struct {
+	AccountID    int  `json:"account_id"`
+	Active       bool `json:"active"`
+	Applications int  `json:"applications"`
+}
+
+func simAccounts(t *testing.T, endpoint string) []simAccount {
+	t.Helper()
+	base := strings.TrimSuffix(endpoint, "platform_api/")
+	resp, err := http.Get(base + "_sim/accounts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var accs []simAccount
+	if err := json.NewDecoder(resp.Body).Decode(&accs); err != nil {
+		t.Fatal(err)
+	}
+	return accs
+}
+
+func writePlan(t *testing.T, dir string, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("child_account_id,active\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "%d,false\n", 1000+i)
+	}
+	path := filepath.Join(dir, "plan.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestBinarySIGTERMLeavesCompleteReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	endpoint, creds := startSimProcess(t, dir, "--accounts", "3000", "--latency", "40ms")
+	planPath := writePlan(t, dir, 3000)
+	reportPath := filepath.Join(dir, "report.csv")
+	cmd := exec.Command(voxbatchBinary(t), "run", planPath, "--credentials", creds, "--endpoint", endpoint,
+		"--report", reportPath, "--rate", "20", "--workers", "2", "--chunk-size", "5", "--log-format", "json")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+		t.Fatalf("exit %d (%v), want 130\n%s", code, err, stderr.String())
+	}
+	rows := readReport(t, reportPath)
+	if len(rows) != 3000 {
+		t.Fatalf("%d report rows, want 3000", len(rows))
+	}
+	applied := 0
+	for i, r := range rows {
+		if r["line"] != itoa(i+2) {
+			t.Fatalf("row %d has line %s: not in plan order", i, r["line"])
+		}
+		switch r["status"] {
+		case "applied":
+			applied++
+		case "not_attempted":
+		default:
+			t.Fatalf("row %d: status %s", i, r["status"])
+		}
+	}
+	if applied == 0 || applied == 3000 {
+		t.Fatalf("%d rows applied; want a run cut short", applied)
+	}
+	changed := 0
+	for _, a := range simAccounts(t, endpoint) {
+		if !a.Active {
+			changed++
+		}
+	}
+	if changed != applied {
+		t.Errorf("simulator changed %d accounts, report says %d applied", changed, applied)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Errorf("stderr line is not JSON with --log-format json: %q", line)
+		}
+	}
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/voxbatch/voxbatch/batch"
+	"github.com/voxbatch/voxbatch/plan"
+	"github.com/voxbatch/voxbatch/report"
+	"github.com/voxbatch/voxbatch/voximplant"
+)
+
+// batchExitCode maps the errors of package batch to exit codes.
+func batchExitCode(err error) (int, bool) {
+	var ae *batch.AbortError
+	switch {
+	case errors.As(err, &ae):
+		return exitAborted, true
+	case errors.Is(err, batch.ErrInterrupted):
+		return exitInterrupted, true
+	}
+	return 0, false
+}
+
+// newClient loads the credentials and makes the API client of a run.
+func newClient(e *env, opts *runOptions, logger *slog.Logger) (*voximplant.Client, error) {
+	path := voximplant.CredentialsPath(opts.credentials, e.getenv)
+	if path == "" {
+		return nil, usageErrorf("no credentials given").withHint(
+			"pass --credentials credentials.json or set VOXIMPLANT_CREDENTIALS; to try voxbatch without an account, run 'voxbatch demo'")
+	}
+	creds, err := voximplant.LoadCredentials(path)
+	if err != nil {
+		return nil, &cliError{code: exitUsage, err: err}
+	}
+	if w := creds.Warning(); w != "" {
+		logger.Warn(w)
+	}
+	client, err := voximplant.New(creds, voximplant.Config{
+		Endpoint:  opts.endpoint,
+		Timeout:   opts.timeout,
+		Workers:   opts.workers,
+		UserAgent: userAgent(),
+	})
+	if err != nil {
+		ce := &cliError{code: exitUsage, err: err}
+		if errors.Is(err, voximplant.ErrInsecureEndpoint) {
+			ce.hint = "use https://, or http:// only to a loopback address such as the simulator"
+		}
+		return nil, ce
+	}
+	return client, nil
+}
+
+// runExecute sends the plan and writes the report and the summary.
+func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) error {
+	logger := newLogger(e.stderr, opts.logFormat, opts.logLevel)
+	client, err := newClient(e, opts, logger)
+	if err != nil {
+		return err
+	}
+	reportPath := opts.report
+	if reportPath == "" {
+		reportPath = reportPathFor(p.Digest)
+	}
+	format, err := report.FormatFor(reportPath, "")
+	if err != nil {
+		return usageErrorf("--report %s: %v", reportPath, err)
+	}
+	var stream *report.Stream
+	if reportPath != report.Stdout {
+		if stream, err = report.Create(reportPath, format); err != nil {
+			return usageErrorf("%v", err)
+		}
+	}
+	logger.Info("starting", "plan", p.Source, "digest", p.Digest, "rows", len(p.Rows), "report", reportPath)
+
+	var writeErr error
+	runner := batch.New(p, client, batch.Config{
+		Workers:        opts.workers,
+		Rate:           opts.rate,
+		Burst:          opts.burst,
+		MaxAttempts:    opts.maxAttempts,
+		ChunkSize:      opts.plan.chunkSize,
+		MaxFailures:    opts.maxFailures,
+		MaxFailureRate: opts.maxFailureRate,
+		MinSample:      opts.minSample,
+		Grace:          opts.grace,
+		Logger:         logger,
+		OnOutcome: func(i int, rec *report.Record) {
+			if stream != nil && writeErr == nil {
+				writeErr = stream.Write(*rec)
+			}
+		},
+	})
+	pr := startProgress(e.stderr, e.isTerminal && opts.logFormat == "text", logger, opts.progressInterval,
+		runner.Stats, runner.Todo)
+	res, runErr := runner.Run(ctx)
+	pr.end(ctx)
+
+	if stream != nil {
+		if err := stream.Close(); err != nil && writeErr == nil {
+			writeErr = err
+		}
+	}
+	recs := res.Records
+	if err := report.Finalize(reportPath, e.stdout, format, len(recs), func(i int) report.Record { return recs[i] }); err != nil {
+		return fmt.Errorf("write the report: %w", err)
+	}
+	if writeErr != nil {
+		logger.Warn("the report could not be written as the run went; the final report is complete", "error", writeErr)
+	}
+	sum := res.Summary()
+	if err := printSummary(e, opts, logger, sum, reportPath); err != nil {
+		return err
+	}
+	if runErr != nil {
+		return runErr
+	}
+	if sum.ByStatus[report.Applied] < sum.Rows {
+		return errRowsNotApplied
+	}
+	return nil
+}
+
+// printSummary writes the end-of-run summary to stderr (text or a log line)
+// and, with --summary, as JSON to a file.
+func printSummary(e *env, opts *runOptions, logger *slog.Logger, sum report.Summary, reportPath string) error {
+	if opts.logFormat == "json" {
+		logger.LogAttrs(context.Background(), slog.LevelInfo, "summary",
+			append(sum.LogAttrs(), slog.String("report", reportPath))...)
+	} else {
+		_ = sum.WriteText(e.stderr)
+		if reportPath != report.Stdout {
+			fmt.Fprintf(e.stderr, "report: %s\n", reportPath)
+		}
+	}
+	if opts.summary == "" {
+		return nil
+	}
+	f, err := os.Create(opts.summary)
+	if err != nil {
+		return fmt.Errorf("write the summary: %w", err)
+	}
+	if err := sum.WriteJSON(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write the summary: %w", err)
+	}
+	return f.Close()
+}

@@ -1,0 +1,373 @@
+package plan
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"hash"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// This file turns raw rows, as the CSV and YAML readers find them, into
+// Rows: it checks and normalizes values, applies defaults, merges duplicate
+// accounts and feeds the digest, all in one pass in plan order.
+
+// field is one raw value and the line it is on; s == "" means unset.
+type field struct {
+	s    string
+	line int
+}
+
+// rawRow is a row as read, before any check.
+type rawRow struct {
+	line   int
+	sel    [ByEmail + 1]field // indexed by SelectorKind; [0] unused
+	val    [NumParams]field
+	given  bool        // a non-selector value is present, valid or not
+	pre    []*RowError // structural problems the reader found in the row
+	broken bool        // the row could not be read at all; pre says why
+}
+
+// digestVersion starts every digest, so that a change of the encoding
+// cannot collide with an older one.
+const digestVersion = "voxbatch plan digest v1\n"
+
+type builder struct {
+	file string
+	opts Options
+	plan *Plan
+	ps   problems
+
+	in    interner
+	zones zones
+	decs  decimals
+
+	defaults   [NumParams]string
+	defaultSet uint16
+	defaultBad bool // a default was rejected: rows may lack the change it meant
+
+	// first row of each account, per selector kind; "all" is ID 0
+	ids           idIndex
+	names, emails map[string]int32
+
+	// accounts of the rows not yet given their Account, packed
+	accBuf []byte
+	accEnd []int
+
+	h    hash.Hash
+	dbuf []byte
+}
+
+func newBuilder(file string, opts Options) *builder {
+	maxErr := opts.MaxErrors
+	if maxErr == 0 {
+		maxErr = DefaultMaxErrors
+	}
+	b := &builder{
+		file:   file,
+		opts:   opts,
+		plan:   &Plan{Source: file, dups: map[int32][]int32{}},
+		ps:     problems{file: file, max: maxErr},
+		names:  map[string]int32{},
+		emails: map[string]int32{},
+		h:      sha256.New(),
+		dbuf:   make([]byte, 0, 4<<10),
+	}
+	b.dbuf = append(b.dbuf, digestVersion...)
+	return b
+}
+
+// norm checks one value of p and returns it normalized.
+// Values that are not UTF-8 fail each rule on their own: the rules of
+// booleans, language codes and decimals take ASCII only, and the others
+// check.
+func (b *builder) norm(p Param, s string) (string, error) {
+	switch p {
+	case NewChildAccountEmail:
+		return s, checkEmail(s)
+	case NewChildAccountPassword:
+		return s, checkPassword(s)
+	case LanguageCode:
+		return checkLanguage(s)
+	case Location:
+		return s, b.zones.check(s)
+	case MinBalanceToNotify:
+		return b.decs.check(s)
+	}
+	if v, ok := parseBool(s); ok {
+		return v, nil
+	}
+	return "", boolProblem(s)
+}
+
+// shown is what a RowError may keep of a value of p.
+func shown(p Param, s string) string {
+	if p.Secret() {
+		return ""
+	}
+	return s
+}
+
+// setDefault records a YAML default; a bad one is a problem of the plan.
+func (b *builder) setDefault(p Param, f field) {
+	v, err := b.norm(p, f.s)
+	if err != nil {
+		b.ps.addFatal(f.line, p.String(), shown(p, f.s), err)
+		b.defaultBad = true
+		return
+	}
+	b.defaults[p] = strings.Clone(v)
+	b.defaultSet |= 1 << p
+}
+
+// fail records a problem of the row being added; first keeps the row's
+// first problem.
+func (b *builder) fail(first **RowError, line int, fieldName, value string, err error) {
+	re := &RowError{File: b.file, Line: line, Field: fieldName, Value: value, Err: err}
+	b.ps.add(re)
+	if *first == nil {
+		*first = re
+	}
+}
+
+// add checks r and appends it to the plan.
+func (b *builder) add(r *rawRow) {
+	var first *RowError
+	for _, re := range r.pre {
+		b.ps.add(re)
+		if first == nil {
+			first = re
+		}
+	}
+	if r.broken {
+		b.appendRow(Row{Index: len(b.plan.Rows), Line: r.line, Dup: -1, Err: first}, "")
+		return
+	}
+
+	kind, acc, id := b.selector(r, &first)
+
+	var vals [NumParams]string
+	var set uint16
+	for p := range NumParams {
+		f := r.val[p]
+		if f.s == "" {
+			if b.defaultSet&(1<<p) != 0 {
+				vals[p] = b.defaults[p]
+				set |= 1 << p
+			}
+			continue
+		}
+		v, err := b.norm(p, f.s)
+		if err != nil {
+			b.fail(&first, f.line, p.String(), shown(p, f.s), err)
+			continue
+		}
+		vals[p] = v
+		set |= 1 << p
+	}
+	if set == 0 && !r.given && first == nil && !b.defaultBad {
+		b.fail(&first, r.line, "", "", newProblem(ErrNoChange, "no change: the row sets nothing besides its selector"))
+	}
+
+	idx := int32(len(b.plan.Rows))
+	row := Row{Index: int(idx), Line: r.line, Dup: -1}
+	if first == nil {
+		row.Change = b.in.intern(set, &vals)
+		if prev, ok := b.firstOf(kind, acc, id, idx); ok {
+			if pc := b.plan.Rows[prev].Change; pc == row.Change {
+				row.Dup = prev
+				b.plan.dups[prev] = append(b.plan.dups[prev], idx)
+			} else {
+				b.fail(&first, r.sel[kind].line, kind.String(), acc, newProblem(ErrConflict,
+					"account "+quote(acc)+" conflicts with line "+strconv.Itoa(b.plan.Rows[prev].Line)+
+						" (different "+diffParams(pc, row.Change)+")"))
+			}
+		}
+	}
+	if first != nil {
+		row.Change, row.Err = nil, first
+	} else {
+		row.Kind = kind
+	}
+	b.appendRow(row, acc)
+}
+
+// appendRow appends row with its account and feeds it to the digest.
+func (b *builder) appendRow(row Row, acc string) {
+	if row.Err != nil {
+		b.dbuf = append(b.dbuf, 'X')
+	} else {
+		b.dbuf = append(b.dbuf, 'R', byte(row.Kind))
+		b.dbuf = binary.AppendUvarint(b.dbuf, uint64(len(acc)))
+		b.dbuf = append(b.dbuf, acc...)
+		b.dbuf = row.Change.appendDigest(b.dbuf)
+	}
+	if len(b.dbuf) >= 32<<10 {
+		b.h.Write(b.dbuf)
+		b.dbuf = b.dbuf[:0]
+	}
+	if len(b.plan.Rows) == cap(b.plan.Rows) {
+		// double, not append's 1.25 for large slices: a plan of unknown
+		// size (stdin) is then copied a few times, not dozens
+		b.plan.Rows = slices.Grow(b.plan.Rows, max(len(b.plan.Rows), 1024))
+	}
+	b.plan.Rows = append(b.plan.Rows, row)
+	b.addAccount(acc)
+}
+
+// selector checks the row's selector. It returns the kind, the canonical
+// account and, for child_account_id, the number (0 for "all"). For an
+// invalid selector kind is 0 and acc the first selector value as written.
+func (b *builder) selector(r *rawRow, first **RowError) (kind SelectorKind, acc string, id uint64) {
+	var other SelectorKind
+	for k := ByID; k <= ByEmail; k++ {
+		if r.sel[k].s != "" {
+			if kind == 0 {
+				kind = k
+			} else if other == 0 {
+				other = k
+			}
+		}
+	}
+	if kind == 0 {
+		b.fail(first, r.line, "", "", newProblem(ErrSelector,
+			"no selector: set one of child_account_id, child_account_name or child_account_email"))
+		return 0, "", 0
+	}
+	f := r.sel[kind]
+	if other != 0 {
+		b.fail(first, r.line, "", "", newProblem(ErrSelector,
+			"sets both "+kind.String()+" and "+other.String()+": a row names its account one way"))
+		return 0, f.s, 0
+	}
+	var err error
+	acc = f.s
+	switch {
+	case kind == ByName && !utf8.ValidString(f.s): // IDs and emails fail their own rules
+		err = newProblem(ErrSyntax, "not valid UTF-8 (save the plan as UTF-8)")
+	case strings.IndexByte(f.s, ';') >= 0:
+		err = newProblem(ErrSelector, quote(f.s)+` contains ";": one account per row`)
+	case kind == ByID:
+		acc, id, err = parseID(f.s)
+		if err == nil && acc == "all" && !b.opts.AllowAll {
+			err = newProblem(ErrAll, `"all" selects every child account (hint: use --allow-all)`)
+		}
+	case kind == ByEmail:
+		err = checkEmail(f.s)
+	}
+	if err != nil {
+		b.fail(first, f.line, kind.String(), f.s, err)
+		return 0, f.s, 0
+	}
+	return kind, acc, id
+}
+
+// firstOf returns the first row naming the same account, or records row
+// idx as that first row. The same account means the same ID, the same
+// name or the same email (in any case); across kinds it cannot be known.
+func (b *builder) firstOf(kind SelectorKind, acc string, id uint64, idx int32) (int32, bool) {
+	var m map[string]int32
+	switch kind {
+	case ByID:
+		return b.ids.firstOf(id, idx)
+	case ByName:
+		m = b.names
+	default:
+		m = b.emails
+		acc = strings.ToLower(acc)
+	}
+	prev, ok := m[acc]
+	if !ok {
+		m[acc] = idx
+	}
+	return prev, ok
+}
+
+// expect makes room for about n rows.
+func (b *builder) expect(n int) {
+	if n > cap(b.plan.Rows) {
+		b.plan.Rows = make([]Row, 0, n)
+		b.ids.ids = make([]uint64, 0, n)
+		b.ids.rows = make([]int32, 0, n)
+	}
+}
+
+// idIndex finds the first row of an account ID. Plans usually list IDs in
+// increasing order; those go into two sorted slices, far smaller and faster
+// than a map of a million entries. Only IDs out of order use the map.
+type idIndex struct {
+	ids  []uint64 // increasing
+	rows []int32  // rows[i] is the first row of ids[i]
+	rest map[uint64]int32
+}
+
+func (x *idIndex) firstOf(id uint64, idx int32) (int32, bool) {
+	if n := len(x.ids); n == 0 || id > x.ids[n-1] {
+		if prev, ok := x.rest[id]; ok {
+			return prev, true
+		}
+		x.ids = append(x.ids, id)
+		x.rows = append(x.rows, idx)
+		return 0, false
+	}
+	if i, ok := slices.BinarySearch(x.ids, id); ok {
+		return x.rows[i], true
+	}
+	if prev, ok := x.rest[id]; ok {
+		return prev, true
+	}
+	if x.rest == nil {
+		x.rest = map[uint64]int32{}
+	}
+	x.rest[id] = idx
+	return 0, false
+}
+
+// diffParams names the parameters on which two changes differ.
+func diffParams(a, c *Change) string {
+	var names []string
+	for p := range NumParams {
+		va, oka := a.Get(p)
+		vc, okc := c.Get(p)
+		if oka != okc || va != vc {
+			names = append(names, p.String())
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// addAccount gives the row just appended its Account. Accounts are packed
+// into shared strings of about 64 KiB, so that a million rows do not cost
+// a million small allocations.
+func (b *builder) addAccount(acc string) {
+	b.accBuf = append(b.accBuf, acc...)
+	b.accEnd = append(b.accEnd, len(b.accBuf))
+	if len(b.accBuf) >= 64<<10 {
+		b.flushAccounts()
+	}
+}
+
+func (b *builder) flushAccounts() {
+	s := string(b.accBuf)
+	rows := b.plan.Rows[len(b.plan.Rows)-len(b.accEnd):]
+	start := 0
+	for i, end := range b.accEnd {
+		rows[i].Account = s[start:end]
+		start = end
+	}
+	b.accBuf, b.accEnd = b.accBuf[:0], b.accEnd[:0]
+}
+
+// finish completes the plan, or returns the problems found.
+func (b *builder) finish() (*Plan, error) {
+	if b.ps.fatal || (b.ps.count > 0 && !b.opts.SkipInvalid) {
+		return nil, b.ps.err()
+	}
+	b.flushAccounts()
+	b.h.Write(b.dbuf)
+	b.plan.Digest = "sha256:" + hex.EncodeToString(b.h.Sum(nil))
+	return b.plan, nil
+}

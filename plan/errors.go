@@ -1,0 +1,144 @@
+package plan
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// Sentinel errors. Every *RowError unwraps to one of them, so callers can
+// branch with errors.Is on a *RowError or on a whole *ValidationError.
+var (
+	ErrUnknownColumn = errors.New("unknown column")
+	ErrSelector      = errors.New("invalid selector")
+	ErrNoChange      = errors.New("no change")
+	ErrBool          = errors.New("not a boolean")
+	ErrLanguage      = errors.New("not a language code")
+	ErrLocation      = errors.New("not a time zone")
+	ErrEmail         = errors.New("not an email address")
+	ErrPassword      = errors.New("password rejected")
+	ErrDecimal       = errors.New("not a decimal number")
+	ErrID            = errors.New("not an account id")
+	ErrAll           = errors.New("all refused")
+	ErrConflict      = errors.New("conflicting rows")
+	// ErrSyntax is a plan that cannot be read as CSV or YAML, or whose
+	// structure is wrong (a column twice, a YAML list where a value belongs).
+	ErrSyntax = errors.New("malformed plan")
+	// ErrFormat is a plan whose format cannot be told or is not supported.
+	// Load returns it wrapped, not inside a *ValidationError.
+	ErrFormat = errors.New("unknown plan format")
+)
+
+// RowError is one problem in a plan, at a line of the plan file.
+//
+// Error renders "FILE:LINE: field: problem"; the line is left out when it is
+// 0 (the problem concerns the whole file) and the field when it is empty
+// (the problem concerns the whole row). The problem quotes the offending
+// value, except a password's, which no RowError ever holds.
+type RowError struct {
+	File  string // the plan's name, "<stdin>" for standard input
+	Line  int    // line in the plan file, 1-based; 0 for the whole file
+	Field string // API name of the column or key, or a description such as `column "activ"`
+	Value string // the offending value as written; empty for a secret or a row-level problem
+	Err   error  // the problem; unwraps to a sentinel such as ErrLanguage
+}
+
+// Error implements error.
+func (e *RowError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(e.Line))
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns the problem.
+func (e *RowError) Unwrap() error { return e.Err }
+
+// problem is a message for people that unwraps to a sentinel.
+type problem struct {
+	msg  string
+	kind error
+}
+
+func (p *problem) Error() string { return p.msg }
+func (p *problem) Unwrap() error { return p.kind }
+
+func newProblem(kind error, msg string) error { return &problem{msg: msg, kind: kind} }
+
+// ValidationError reports every problem found in a plan. Error renders
+// one problem per line, then a count line such as "3 problems in plan.csv".
+type ValidationError struct {
+	File   string      // the plan's name
+	Errors []*RowError // the first problems found (rows in file order), at most Options.MaxErrors
+	Count  int         // every problem found, including those not in Errors
+}
+
+// Error implements error.
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	for _, re := range e.Errors {
+		b.WriteString(re.Error())
+		b.WriteByte('\n')
+	}
+	b.WriteString(strconv.Itoa(e.Count))
+	if e.Count == 1 {
+		b.WriteString(" problem in ")
+	} else {
+		b.WriteString(" problems in ")
+	}
+	b.WriteString(e.File)
+	if len(e.Errors) < e.Count {
+		b.WriteString(" (first ")
+		b.WriteString(strconv.Itoa(len(e.Errors)))
+		b.WriteString(" shown)")
+	}
+	return b.String()
+}
+
+// Unwrap returns the problems in Errors, so that errors.Is and errors.As
+// look into them.
+func (e *ValidationError) Unwrap() []error {
+	errs := make([]error, len(e.Errors))
+	for i, re := range e.Errors {
+		errs[i] = re
+	}
+	return errs
+}
+
+// problems collects the problems of one Load, keeping at most max.
+type problems struct {
+	file  string
+	max   int // < 0: no limit
+	list  []*RowError
+	count int
+	fatal bool // a problem that SkipInvalid cannot skip (header, structure, defaults)
+}
+
+func (ps *problems) add(re *RowError) {
+	ps.count++
+	if ps.max < 0 || len(ps.list) < ps.max {
+		ps.list = append(ps.list, re)
+	}
+}
+
+// addFatal records a problem of the plan as a whole.
+func (ps *problems) addFatal(line int, field, value string, err error) {
+	ps.fatal = true
+	ps.add(&RowError{File: ps.file, Line: line, Field: field, Value: value, Err: err})
+}
+
+func (ps *problems) err() error {
+	if ps.count == 0 {
+		return nil
+	}
+	return &ValidationError{File: ps.file, Errors: ps.list, Count: ps.count}
+}

@@ -1,0 +1,116 @@
+package plan_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/voxbatch/voxbatch/plan"
+)
+
+var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// addSeeds adds the files of testdata matching pattern to the corpus.
+func addSeeds(f *testing.F, pattern string) {
+	paths, err := filepath.Glob(filepath.Join("testdata", pattern))
+	if err != nil || len(paths) == 0 {
+		f.Fatalf("no seeds %s: %v", pattern, err)
+	}
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+}
+
+// checkLoad loads data and checks what holds for any input: no panic, an
+// error is a *ValidationError with a sane count, a plan's rows, digest,
+// chunks and summary agree.
+func checkLoad(t *testing.T, name string, data []byte) {
+	for _, opts := range []plan.Options{{}, {SkipInvalid: true, AllowAll: true, MaxErrors: 3}} {
+		p, err := plan.Load(name, strings.NewReader(string(data)), opts)
+		if err != nil {
+			var ve *plan.ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("error is not a *ValidationError: %v", err)
+			}
+			if ve.Count < 1 || len(ve.Errors) < 1 || len(ve.Errors) > ve.Count {
+				t.Fatalf("count %d with %d errors", ve.Count, len(ve.Errors))
+			}
+			for _, re := range ve.Errors {
+				if re.File != name || re.Err == nil {
+					t.Fatalf("bad RowError %+v", re)
+				}
+			}
+			continue
+		}
+		if !digestRE.MatchString(p.Digest) {
+			t.Fatalf("digest %q", p.Digest)
+		}
+		sendable := 0
+		for i, r := range p.Rows {
+			if r.Index != i {
+				t.Fatalf("row %d has Index %d", i, r.Index)
+			}
+			if r.Valid() == (r.Err != nil) {
+				t.Fatalf("row %d: valid %v with Err %v", i, r.Valid(), r.Err)
+			}
+			if !opts.SkipInvalid && r.Err != nil {
+				t.Fatalf("row %d invalid without SkipInvalid", i)
+			}
+			if r.Dup >= 0 && (int(r.Dup) >= i || p.Rows[r.Dup].Change != r.Change || p.Rows[r.Dup].Dup != -1) {
+				t.Fatalf("row %d: bad Dup %d", i, r.Dup)
+			}
+			if r.Valid() && r.Dup < 0 {
+				sendable++
+			}
+		}
+		for _, size := range []int{1, 3} {
+			reqs := plan.Chunk(p, nil, size)
+			seen := map[int32]bool{}
+			for _, rq := range reqs {
+				if len(rq.Rows) == 0 || len(rq.Rows) > size {
+					t.Fatalf("request of %d rows, size %d", len(rq.Rows), size)
+				}
+				for _, ri := range rq.Rows {
+					if seen[ri] {
+						t.Fatalf("row %d in two requests", ri)
+					}
+					seen[ri] = true
+				}
+				if v := rq.Params(p); len(v[rq.Kind.String()]) != 1 {
+					t.Fatalf("request without its selector: %v", v)
+				}
+			}
+			if len(seen) != sendable {
+				t.Fatalf("requests cover %d rows, want %d", len(seen), sendable)
+			}
+			if s := p.Summarize(size); s.Requests != len(reqs) || s.Rows != len(p.Rows) {
+				t.Fatalf("summary %+v for %d requests", s, len(reqs))
+			}
+		}
+	}
+}
+
+func FuzzLoadCSV(f *testing.F) {
+	addSeeds(f, "*.csv")
+	f.Add([]byte("child_account_id;active\r\n\"1\";\"yes\"\r\n"))
+	f.Add([]byte("child_account_name,active\n\"a\"\"b\",no\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkLoad(t, "fuzz.csv", data)
+	})
+}
+
+func FuzzLoadYAML(f *testing.F) {
+	addSeeds(f, "*.yaml")
+	f.Add([]byte("- child_account_id: 1\n  active: no\n"))
+	f.Add([]byte("accounts:\n  - &a {child_account_id: 1, active: true}\n  - *a\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkLoad(t, "fuzz.yaml", data)
+	})
+}

@@ -1,0 +1,140 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Row is one account line of a plan.
+type Row struct {
+	Index   int       // position in the plan, 0-based, counting every row (invalid ones too)
+	Line    int       // line in the plan file (YAML: line of the row's mapping)
+	Account string    // canonical selector value: an ID without leading zeros, "all", a name or an email as written
+	Change  *Change   // the change to apply; nil for an invalid row
+	Err     *RowError // the row's first problem; non-nil only for an invalid row kept under SkipInvalid
+	Dup     int32     // -1, or Index of the first row naming the same account with the identical change (merged)
+	Kind    SelectorKind
+}
+
+// Valid reports whether the row can be sent: it has a selector and a
+// change and no problem.
+func (r *Row) Valid() bool { return r.Kind != 0 && r.Change != nil && r.Err == nil }
+
+// Plan is a loaded, validated plan.
+type Plan struct {
+	Source string // file name as given, "<stdin>" for "-"
+	Rows   []Row  // every row in plan order
+	Digest string // "sha256:<64 hex>", see Load
+
+	dups map[int32][]int32 // primary row -> rows merged into it; built by Load
+}
+
+// Dups returns the indexes of the rows merged into row i (rows whose Dup is
+// i), in plan order; usually none.
+func (p *Plan) Dups(i int) []int {
+	var d []int32
+	if p.dups != nil {
+		d = p.dups[int32(i)]
+	} else { // a Plan not made by Load
+		for j := range p.Rows {
+			if p.Rows[j].Dup == int32(i) {
+				d = append(d, int32(j))
+			}
+		}
+	}
+	if len(d) == 0 {
+		return nil
+	}
+	out := make([]int, len(d))
+	for k, j := range d {
+		out[k] = int(j)
+	}
+	return out
+}
+
+// Options control Load.
+type Options struct {
+	Format      string // "csv", "yaml", or "" to decide by the file extension (.csv, .yaml, .yml)
+	AllowAll    bool   // accept child_account_id "all", which selects every child account
+	SkipInvalid bool   // keep invalid rows (Err set) instead of failing the load
+	MaxErrors   int    // at most this many problems in a ValidationError's Errors; 0 means 100, < 0 no limit
+}
+
+// DefaultMaxErrors is the number of problems a ValidationError lists when
+// Options.MaxErrors is 0.
+const DefaultMaxErrors = 100
+
+// StdinName is the name of a plan read from standard input.
+const StdinName = "<stdin>"
+
+// LoadFile loads the plan at path, or from stdin when path is "-" (named
+// "<stdin>" in messages; Options.Format must then be set). See Load.
+func LoadFile(path string, stdin io.Reader, opts Options) (*Plan, error) {
+	if path == "-" {
+		return Load(StdinName, stdin, opts)
+	}
+	if _, err := planFormat(path, opts.Format); err != nil {
+		return nil, err // before opening: a wrong file is not read at all
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("plan: %w", err)
+	}
+	defer f.Close()
+	return Load(path, f, opts)
+}
+
+// Load reads a plan in CSV or YAML from r and checks every row; name is
+// the plan's name in messages and Plan.Source.
+//
+// When rows are invalid it returns a *ValidationError listing every
+// problem, unless opts.SkipInvalid is set: then invalid rows are kept with
+// Err set, Kind 0 and Change nil, and only problems of the file as a whole
+// (a bad header, a malformed file, bad YAML defaults) fail the load. I/O
+// errors and an unknown format are returned wrapped, not as a
+// *ValidationError.
+//
+// Plan.Digest is a SHA-256 over the normalized rows in plan order: each
+// row's selector kind, canonical account and change, a password reduced to
+// the fact that it is set, and a fixed marker for an invalid row. The same
+// rows give the same digest whether written as CSV or YAML, in any column
+// order, with or without extra spaces, a BOM or CRLF line ends.
+func Load(name string, r io.Reader, opts Options) (*Plan, error) {
+	format, err := planFormat(name, opts.Format)
+	if err != nil {
+		return nil, err
+	}
+	b := newBuilder(name, opts)
+	switch format {
+	case "csv":
+		err = readCSV(b, r)
+	default:
+		err = readYAML(b, r)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return b.finish()
+}
+
+func planFormat(name, format string) (string, error) {
+	switch strings.ToLower(format) {
+	case "csv":
+		return "csv", nil
+	case "yaml", "yml":
+		return "yaml", nil
+	case "":
+	default:
+		return "", fmt.Errorf("%s: %w %q: want csv or yaml", name, ErrFormat, format)
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv":
+		return "csv", nil
+	case ".yaml", ".yml":
+		return "yaml", nil
+	}
+	return "", fmt.Errorf("%s: %w: name a .csv, .yaml or .yml file, or give the format", name, ErrFormat)
+}

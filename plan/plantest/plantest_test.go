@@ -1,0 +1,50 @@
+package plantest_test
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/voxbatch/voxbatch/plan"
+	"github.com/voxbatch/voxbatch/plan/plantest"
+)
+
+func TestWriteCSV(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  plantest.Config
+		eol  string
+		sep  string
+	}{
+		{"default", plantest.Config{Rows: 40}, "\n", ","},
+		{"excel", plantest.Config{Rows: 40, Start: 7, Semi: true, CRLF: true}, "\r\n", ";"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := plantest.WriteCSV(&buf, tt.cfg); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.SplitAfter(strings.TrimSuffix(buf.String(), tt.eol), tt.eol)
+			if len(lines) != tt.cfg.Rows+1 || !strings.HasSuffix(lines[1], tt.eol) || !strings.Contains(lines[0], "child_account_id"+tt.sep) {
+				t.Fatalf("%d lines, first %q", len(lines), lines[0])
+			}
+			p, err := plan.Load("gen.csv", &buf, plan.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := p.Summarize(10)
+			if s.Valid != tt.cfg.Rows || s.Groups != plantest.Changes {
+				t.Errorf("summary %+v, want %d valid rows in %d groups", s, tt.cfg.Rows, plantest.Changes)
+			}
+			start := 1000
+			if tt.cfg.Start != 0 {
+				start = tt.cfg.Start
+			}
+			if got := p.Rows[0].Account; got != strconv.Itoa(start) {
+				t.Errorf("first account %s, want %d", got, start)
+			}
+		})
+	}
+}

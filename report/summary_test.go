@@ -1,0 +1,147 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func sampleSummary() Summary {
+	var s Summary
+	for range 398 {
+		s.Add(Applied)
+	}
+	s.Add(Failed)
+	s.Add(Failed)
+	s.Requests, s.Retries, s.Throttled = 9, 1, 0
+	s.Elapsed = 1200 * time.Millisecond
+	return s
+}
+
+func TestSummaryJSONGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		s    Summary
+	}{
+		{"run", sampleSummary()},
+		{"empty", Summary{}},
+		{"odd", Summary{Rows: 7, ByStatus: map[Status]int{DryRun: 3, "weird": 1, NotAttempted: 3},
+			Requests: 3, Retries: 2, Throttled: 5, Elapsed: 2*time.Minute + 3456*time.Microsecond}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := tt.s.WriteJSON(&buf); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "summary_"+tt.name+".json")
+			if *update {
+				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(buf.Bytes(), want) {
+				t.Errorf("got  %s\nwant %s", buf.Bytes(), want)
+			}
+			if !json.Valid(buf.Bytes()) {
+				t.Error("not valid JSON")
+			}
+			viaMarshal, err := json.Marshal(tt.s)
+			if err != nil || !bytes.Equal(append(viaMarshal, '\n'), buf.Bytes()) {
+				t.Errorf("json.Marshal = %s, %v; want WriteJSON's bytes", viaMarshal, err)
+			}
+		})
+	}
+}
+
+// TestSummaryJSONKeys checks the key set and values independently of the
+// golden file.
+func TestSummaryJSONKeys(t *testing.T) {
+	var got struct {
+		Rows           int            `json:"rows"`
+		ByStatus       map[string]int `json:"by_status"`
+		Requests       int            `json:"requests"`
+		Retries        int            `json:"retries"`
+		Throttled      int            `json:"throttled"`
+		ElapsedSeconds float64        `json:"elapsed_seconds"`
+		RowsPerSecond  float64        `json:"rows_per_second"`
+	}
+	b, _ := json.Marshal(sampleSummary())
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Rows != 400 || got.ByStatus["applied"] != 398 || got.ByStatus["failed"] != 2 ||
+		len(got.ByStatus) != len(statuses) || got.Requests != 9 || got.Retries != 1 ||
+		got.ElapsedSeconds != 1.2 || got.RowsPerSecond != 333.3 {
+		t.Errorf("decoded %+v", got)
+	}
+}
+
+func TestSummaryText(t *testing.T) {
+	tests := []struct {
+		name string
+		s    Summary
+		want string
+	}{
+		{"run", sampleSummary(), "rows: 400 (applied 398, failed 2)\nrequests: 9, retries: 1, throttled: 0\nelapsed: 1.2s, 333 rows/s\n"},
+		{"empty", Summary{}, "rows: 0\nrequests: 0, retries: 0, throttled: 0\nelapsed: 0s, 0.0 rows/s\n"},
+		{"slow and short", Summary{Rows: 3, ByStatus: map[Status]int{DryRun: 3}, Elapsed: 1234567 * time.Microsecond},
+			"rows: 3 (dry_run 3)\nrequests: 0, retries: 0, throttled: 0\nelapsed: 1.2s, 2.4 rows/s\n"},
+		{"sub-second", Summary{Rows: 1, ByStatus: map[Status]int{Skipped: 1, Failed: 0}, Elapsed: 1234567 * time.Nanosecond},
+			"rows: 1 (skipped 1)\nrequests: 0, retries: 0, throttled: 0\nelapsed: 1ms, 810 rows/s\n"},
+		{"long, display order", Summary{Rows: 6, ByStatus: map[Status]int{Unchanged: 1, Invalid: 2, NotAttempted: 3},
+			Requests: 4, Retries: 2, Throttled: 1, Elapsed: 90*time.Minute + 1400*time.Millisecond},
+			"rows: 6 (invalid 2, not_attempted 3, unchanged 1)\nrequests: 4, retries: 2, throttled: 1\nelapsed: 1h30m1s, 0.0 rows/s\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.s.Text(); got != tt.want {
+				t.Errorf("Text() =\n%s\nwant\n%s", got, tt.want)
+			}
+			var buf bytes.Buffer
+			if err := tt.s.WriteText(&buf); err != nil || buf.String() != tt.want {
+				t.Errorf("WriteText = %q, %v", buf.String(), err)
+			}
+		})
+	}
+}
+
+func TestSummaryLog(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey && len(groups) == 0 {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	s := sampleSummary()
+	log.LogAttrs(context.Background(), slog.LevelInfo, "run finished", s.LogAttrs()...)
+	log.Info("run finished", "summary", s)
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	const attrs = `"rows":400,"by_status":{"applied":398,"failed":2},"requests":9,"retries":1,` +
+		`"throttled":0,"elapsed_seconds":1.2,"rows_per_second":333.3`
+	want := []string{
+		`{"level":"INFO","msg":"run finished",` + attrs + `}`,
+		`{"level":"INFO","msg":"run finished","summary":{` + attrs + `}}`,
+	}
+	if len(lines) != 2 || lines[0] != want[0] || lines[1] != want[1] {
+		t.Errorf("log:\n%s\nwant\n%s", buf.String(), strings.Join(want, "\n"))
+	}
+}
