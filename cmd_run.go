@@ -19,6 +19,10 @@ type runOptions struct {
 	report  string
 	summary string
 
+	state       string
+	fresh       bool
+	retryFailed bool
+
 	workers        int
 	rate           float64
 	burst          int
@@ -42,6 +46,9 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "per-request timeout")
 	fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv or .jsonl, - for stdout; default report-<digest>.csv)")
 	fs.StringVar(&o.summary, "summary", "", "also write the end-of-run summary as JSON to `FILE`")
+	fs.StringVar(&o.state, "state", "", "journal `FILE` that makes a rerun resume (default <report>.state, or voxbatch-<digest>.state with --report -)")
+	fs.BoolVar(&o.fresh, "fresh", false, "start afresh: move an existing journal aside (it is kept as FILE.<time>.old)")
+	fs.BoolVar(&o.retryFailed, "retry-failed", false, "on resume, send again the rows that failed before")
 	fs.IntVar(&o.workers, "workers", 8, "at most `N` requests in flight")
 	fs.Float64Var(&o.rate, "rate", 10, "at most `R` requests per second, retries included")
 	fs.IntVar(&o.burst, "burst", 1, "requests the rate limiter lets through at once")

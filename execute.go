@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/voxbatch/voxbatch/batch"
 	"github.com/voxbatch/voxbatch/plan"
@@ -70,6 +71,13 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 	if err != nil {
 		return usageErrorf("--report %s: %v", reportPath, err)
 	}
+	// The journal comes first: a run that may not start (locked, another
+	// plan) must leave the earlier report alone.
+	journal, resume, err := openJournal(opts, p, reportPath, logger)
+	if err != nil {
+		return err
+	}
+	defer journal.Close()
 	var stream *report.Stream
 	if reportPath != report.Stdout {
 		if stream, err = report.Create(reportPath, format); err != nil {
@@ -90,6 +98,9 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 		MinSample:      opts.minSample,
 		Grace:          opts.grace,
 		Logger:         logger,
+		Journal:        journal,
+		Todo:           resume.Todo,
+		Prefill:        resume.Prefill,
 		OnOutcome: func(i int, rec *report.Record) {
 			if stream != nil && writeErr == nil {
 				writeErr = stream.Write(*rec)
@@ -117,13 +128,61 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 	if err := printSummary(e, opts, logger, sum, reportPath); err != nil {
 		return err
 	}
+	if err := journal.Close(); err != nil {
+		return fmt.Errorf("close the journal: %w", err)
+	}
 	if runErr != nil {
 		return runErr
 	}
-	if sum.ByStatus[report.Applied] < sum.Rows {
+	if ok := sum.ByStatus[report.Applied] + sum.ByStatus[report.Skipped] + sum.ByStatus[report.Unchanged]; ok < sum.Rows {
 		return errRowsNotApplied
 	}
 	return nil
+}
+
+// journalPathFor is the default journal of a run.
+func journalPathFor(reportPath, digest string) string {
+	if reportPath == report.Stdout {
+		return fmt.Sprintf("voxbatch-%s.state", shortDigest(digest))
+	}
+	return reportPath + ".state"
+}
+
+// openJournal opens the run's journal (moving an old one aside with
+// --fresh) and tells what earlier runs left.
+func openJournal(opts *runOptions, p *plan.Plan, reportPath string, logger *slog.Logger) (*batch.Journal, *batch.Resume, error) {
+	path := opts.state
+	if path == "" {
+		path = journalPathFor(reportPath, p.Digest)
+	}
+	if opts.fresh {
+		moved, err := batch.MoveAside(path, time.Now())
+		if err != nil {
+			return nil, nil, err
+		}
+		if moved != "" {
+			logger.Info("starting afresh; the old journal is kept", "moved_to", moved)
+		}
+	}
+	j, earlier, err := batch.OpenJournal(path, p.Digest, len(p.Rows))
+	var dm *batch.DigestMismatchError
+	switch {
+	case errors.Is(err, batch.ErrLocked):
+		return nil, nil, (&cliError{code: exitMismatch, err: err}).withHint(
+			"another voxbatch run is using this journal; wait for it to finish, or give this run its own --state")
+	case errors.As(err, &dm):
+		return nil, nil, (&cliError{code: exitMismatch, err: err}).withHint(
+			"the plan changed since the journal was written; rerun with --fresh to start afresh (the old journal is moved aside, not deleted)")
+	case err != nil:
+		return nil, nil, &cliError{code: exitUsage, err: err}
+	}
+	rs := &batch.Resume{Earlier: earlier, RetryFailed: opts.retryFailed}
+	if earlier.Len() > 0 {
+		done, failed := rs.Counts()
+		logger.Info("resuming from the journal", "journal", path, "done_before", done, "failed_before", failed,
+			"retry_failed", opts.retryFailed)
+	}
+	return j, rs, nil
 }
 
 // printSummary writes the end-of-run summary to stderr (text or a log line)

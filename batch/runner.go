@@ -48,6 +48,9 @@ type Config struct {
 	// OnOutcome is called once for every row whose outcome this run
 	// decides, as soon as it is known. Calls are serialized.
 	OnOutcome func(i int, rec *report.Record)
+	// Journal, when set, receives every decided outcome (applied, failed,
+	// unchanged) as soon as it is known, for a later run to resume from.
+	Journal *Journal
 	// Logger receives one line per notable event (throttling, abort).
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).

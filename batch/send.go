@@ -247,7 +247,15 @@ func (r *Runner) finish(rows []int32, st report.Status, err error, log *attemptL
 	if r.failed > 0 {
 		thresholdErr = r.crossed()
 	}
+	var journalErr error
+	if j := r.cfg.Journal; j != nil && st != report.NotAttempted {
+		journalErr = j.Write()
+	}
 	r.mu.Unlock()
+	if journalErr != nil {
+		// Without the journal a rerun would redo or lose work: stop.
+		r.abort(&AbortError{Reason: "journal", Err: journalErr})
+	}
 	if thresholdErr != nil {
 		r.abort(&AbortError{Reason: "failure threshold", Err: thresholdErr})
 	}
@@ -259,6 +267,9 @@ func (r *Runner) record(i int, tmpl *report.Record) int {
 	rec.Status, rec.ErrorCode, rec.ErrorMessage, rec.HTTPStatus = tmpl.Status, tmpl.ErrorCode, tmpl.ErrorMessage, tmpl.HTTPStatus
 	rec.Attempts, rec.Request, rec.StartedAt, rec.FinishedAt = tmpl.Attempts, tmpl.Request, tmpl.StartedAt, tmpl.FinishedAt
 	r.done++
+	if j := r.cfg.Journal; j != nil && rec.Status != report.NotAttempted {
+		j.Record(i, rec)
+	}
 	if r.cfg.OnOutcome != nil {
 		r.cfg.OnOutcome(i, rec)
 	}

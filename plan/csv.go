@@ -83,7 +83,12 @@ func readCSV(b *builder, r io.Reader) error {
 	if !ok {
 		return nil
 	}
+	return b.readRows(cr, cols, skip)
+}
 
+// readRows reads the records after the header; skip is added to the line
+// numbers the CSV reader counts.
+func (b *builder) readRows(cr *csv.Reader, cols []csvColumn, skip int) error {
 	var raw rawRow
 	for {
 		rec, err := cr.Read()
@@ -117,6 +122,10 @@ func readCSV(b *builder, r io.Reader) error {
 				if s != "" {
 					raw.pre = append(raw.pre, unnamedCell(b.file, line, i))
 				}
+			case roleIgnore:
+				// the column is reported in the header; its value may be
+				// the row's change, so no "no change" for the row
+				raw.given = raw.given || s != ""
 			}
 			empty = empty && s == ""
 		}

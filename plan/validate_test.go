@@ -113,6 +113,9 @@ func TestValidationRules(t *testing.T) {
 			if got := ve.Errors[0].Error(); got != tt.msg {
 				t.Errorf("first problem:\n got %s\nwant %s", got, tt.msg)
 			}
+			if tt.want == plan.ErrUnknownColumn && ve.Count != 1 {
+				t.Errorf("an unknown column gives more problems than itself:\n%v", err)
+			}
 		})
 	}
 }

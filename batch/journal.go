@@ -1,0 +1,434 @@
+package batch
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/voxbatch/voxbatch/report"
+)
+
+// The journal is a text file: a header line naming the plan, then one line
+// per row outcome, appended as outcomes become known:
+//
+//	voxbatch-journal 1 sha256:<hex> <rows>
+//	<index> <status> <attempts> <request> <started ms> <finished ms> <code> <http> <"message">
+//
+// A later line for the same index wins. Lines are written with one write(2)
+// per finished request, so a killed process loses nothing the kernel had;
+// fsync is batched (every FsyncInterval and at Close). A torn last line
+// (a crash mid-write) is ignored and cut off when the journal is reopened.
+const (
+	journalMagic   = "voxbatch-journal"
+	journalVersion = "1"
+	// FsyncInterval is how often a journal with new lines is synced to disk.
+	FsyncInterval = time.Second
+)
+
+// ErrLocked is returned by OpenJournal when another run holds the journal.
+var ErrLocked = errors.New("the journal is locked by another run")
+
+// DigestMismatchError is returned by OpenJournal when the journal was written
+// for another plan.
+type DigestMismatchError struct {
+	Path          string
+	Journal, Plan string
+}
+
+func (e *DigestMismatchError) Error() string {
+	return fmt.Sprintf("journal %s belongs to plan %s, not to this plan (%s)", e.Path, e.Journal, e.Plan)
+}
+
+// Journal records row outcomes of one plan across runs. It is safe for
+// concurrent use.
+type Journal struct {
+	path string
+	f    *os.File
+
+	mu     sync.Mutex
+	buf    []byte
+	dirty  bool
+	err    error
+	closed bool
+	stop   chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
+	stopped   chan struct{}
+}
+
+// OpenJournal opens (or creates) the journal at path for the plan with the
+// given digest and row count, takes an exclusive lock on it (ErrLocked if
+// another process holds it; a dead process's lock is released by the
+// kernel), and returns the outcomes recorded so far, by row index. A journal
+// of another plan is refused with *DigestMismatchError.
+func OpenJournal(path, digest string, rows int) (*Journal, *Earlier, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open journal: %w", err)
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	recs, good, err := readJournal(f, path, digest, rows)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	j := &Journal{path: path, f: f, stop: make(chan struct{}), stopped: make(chan struct{})}
+	if good == 0 {
+		// New (or empty) journal: write the header.
+		if err := f.Truncate(0); err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("journal %s: %w", path, err)
+		}
+		header := fmt.Sprintf("%s %s %s %d\n", journalMagic, journalVersion, digest, rows)
+		if _, err := f.WriteAt([]byte(header), 0); err != nil {
+			f.Close()
+			return nil, nil, fmt.Errorf("journal %s: %w", path, err)
+		}
+		good = int64(len(header))
+		j.dirty = true
+	} else if err := f.Truncate(good); err != nil { // cut a torn last line
+		f.Close()
+		return nil, nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	if _, err := f.Seek(good, io.SeekStart); err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	go j.syncLoop()
+	return j, recs, nil
+}
+
+// readJournal reads the header and every complete line. It returns the
+// outcomes and the offset just past the last complete line (0 for an empty
+// file).
+func readJournal(f *os.File, path, digest string, rows int) (*Earlier, int64, error) {
+	recs := &Earlier{entries: make([]entry, rows)}
+	r := bufio.NewReaderSize(f, 1<<16)
+	header, err := r.ReadBytes('\n')
+	if err == io.EOF {
+		// No complete header: an empty file, or a crash while it was
+		// written. Anything else is some other file given as the journal,
+		// which must not be overwritten.
+		if len(header) == 0 || bytes.HasPrefix(header, []byte(journalMagic)) || bytes.HasPrefix([]byte(journalMagic), header) {
+			return recs, 0, nil
+		}
+		return nil, 0, fmt.Errorf("%s is not a voxbatch journal", path)
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("read journal %s: %w", path, err)
+	}
+	fields := strings.Fields(string(header))
+	if len(fields) != 4 || fields[0] != journalMagic {
+		return nil, 0, fmt.Errorf("%s is not a voxbatch journal", path)
+	}
+	version, jdigest := fields[1], fields[2]
+	jrows, _ := strconv.Atoi(fields[3])
+	if version != journalVersion {
+		return nil, 0, fmt.Errorf("journal %s has version %s; this voxbatch writes version %s", path, version, journalVersion)
+	}
+	if jdigest != digest || jrows != rows {
+		return nil, 0, &DigestMismatchError{Path: path, Journal: jdigest, Plan: digest}
+	}
+	off := int64(len(header))
+	for lineNo := 2; ; lineNo++ {
+		line, err := r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			return nil, 0, fmt.Errorf("journal %s:%d: line too long", path, lineNo)
+		}
+		if err == io.EOF {
+			break // a torn last line, or none
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("read journal %s: %w", path, err)
+		}
+		i, ent, perr := parseJournalLine(line[:len(line)-1])
+		if perr != nil || i < 0 || i >= rows {
+			// Complete lines are written whole, so a bad one is not a
+			// crash's trace: refuse rather than guess.
+			return nil, 0, fmt.Errorf("journal %s:%d: malformed line", path, lineNo)
+		}
+		if recs.entries[i].status == 0 {
+			recs.n++
+		}
+		recs.entries[i] = ent
+		off += int64(len(line))
+	}
+	return recs, off, nil
+}
+
+// Record appends row i's outcome to the pending buffer; Write sends it.
+func (j *Journal) Record(i int, rec *report.Record) {
+	j.mu.Lock()
+	j.buf = appendJournalLine(j.buf, i, rec)
+	j.mu.Unlock()
+}
+
+// Write sends every pending line to the file in one write. The first write
+// error sticks and is returned by every later call and by Close.
+func (j *Journal) Write() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil || len(j.buf) == 0 {
+		return j.err
+	}
+	if j.closed {
+		return errors.New("journal closed")
+	}
+	if _, err := j.f.Write(j.buf); err != nil {
+		j.err = fmt.Errorf("write journal %s: %w", j.path, err)
+		return j.err
+	}
+	j.buf = j.buf[:0]
+	j.dirty = true
+	return nil
+}
+
+func (j *Journal) syncLoop() {
+	defer close(j.stopped)
+	t := time.NewTicker(FsyncInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-j.stop:
+			return
+		case <-t.C:
+			j.sync()
+		}
+	}
+}
+
+func (j *Journal) sync() {
+	j.mu.Lock()
+	dirty := j.dirty && j.err == nil && !j.closed
+	j.dirty = false
+	j.mu.Unlock()
+	if !dirty {
+		return
+	}
+	if err := j.f.Sync(); err != nil {
+		j.mu.Lock()
+		if j.err == nil {
+			j.err = fmt.Errorf("sync journal %s: %w", j.path, err)
+		}
+		j.mu.Unlock()
+	}
+}
+
+// Close writes what is pending, syncs, and releases the lock. Calls after
+// the first return its result.
+func (j *Journal) Close() error {
+	j.closeOnce.Do(func() { j.closeErr = j.close() })
+	return j.closeErr
+}
+
+func (j *Journal) close() error {
+	werr := j.Write()
+	close(j.stop)
+	<-j.stopped
+	j.mu.Lock()
+	j.dirty = true
+	j.mu.Unlock()
+	j.sync()
+	j.mu.Lock()
+	j.closed = true
+	err := j.err
+	j.mu.Unlock()
+	if cerr := j.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = werr
+	}
+	return err
+}
+
+// MoveAside renames the journal at path to path.<time>.old, never deleting
+// it, so that a fresh run can start. It returns the new name ("" if there
+// was no journal).
+func MoveAside(path string, now time.Time) (string, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	dst := fmt.Sprintf("%s.%s.old", path, now.UTC().Format("20060102T150405Z"))
+	if _, err := os.Stat(dst); err == nil {
+		dst = fmt.Sprintf("%s.%d.old", path, now.UnixNano())
+	}
+	if err := os.Rename(path, dst); err != nil {
+		return "", fmt.Errorf("move the journal aside: %w", err)
+	}
+	return dst, nil
+}
+
+// Statuses as one byte in the journal; 0 means "no outcome".
+var statusCodes = map[report.Status]byte{
+	report.Applied: 'A', report.Failed: 'F', report.NotAttempted: 'N', report.Unchanged: 'U',
+}
+
+func statusFromCode(c byte) (report.Status, bool) {
+	switch c {
+	case 'A':
+		return report.Applied, true
+	case 'F':
+		return report.Failed, true
+	case 'N':
+		return report.NotAttempted, true
+	case 'U':
+		return report.Unchanged, true
+	}
+	return "", false
+}
+
+// entry is one row's recorded outcome, kept compact: a resumed plan of a
+// million rows holds one per row.
+type entry struct {
+	status            byte
+	attempts, request int32
+	code, httpStatus  int32
+	started, finished int64 // Unix ms
+	msg               string
+}
+
+// Earlier holds the outcomes that earlier runs recorded, by row index.
+type Earlier struct {
+	entries []entry
+	n       int
+}
+
+// Len is the number of rows with a recorded outcome.
+func (e *Earlier) Len() int { return e.n }
+
+// Get returns row i's recorded outcome, if any.
+func (e *Earlier) Get(i int) (report.Record, bool) {
+	if e == nil || i < 0 || i >= len(e.entries) || e.entries[i].status == 0 {
+		return report.Record{}, false
+	}
+	en := &e.entries[i]
+	st, _ := statusFromCode(en.status)
+	return report.Record{
+		Status: st, Attempts: int(en.attempts), Request: int(en.request),
+		StartedAt: fromMillis(en.started), FinishedAt: fromMillis(en.finished),
+		ErrorCode: int(en.code), HTTPStatus: int(en.httpStatus), ErrorMessage: en.msg,
+	}, true
+}
+
+// Status returns row i's recorded status ("" if none) without building a
+// whole record.
+func (e *Earlier) Status(i int) report.Status {
+	if e == nil || i < 0 || i >= len(e.entries) {
+		return ""
+	}
+	st, _ := statusFromCode(e.entries[i].status)
+	return st
+}
+
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+func appendJournalLine(b []byte, i int, r *report.Record) []byte {
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, ' ', statusCodes[r.Status])
+	for _, v := range []int64{int64(r.Attempts), int64(r.Request), millis(r.StartedAt), millis(r.FinishedAt), int64(r.ErrorCode), int64(r.HTTPStatus)} {
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, v, 10)
+	}
+	b = append(b, ' ')
+	b = strconv.AppendQuote(b, r.ErrorMessage)
+	return append(b, '\n')
+}
+
+var errMalformed = errors.New("malformed journal line")
+
+// parseJournalLine parses a line written by appendJournalLine (without its
+// newline). It allocates only for a non-empty message.
+func parseJournalLine(line []byte) (int, entry, error) {
+	var en entry
+	var nums [7]int64 // index, attempts, request, started, finished, code, http
+	for k := 0; k < 8; k++ {
+		sp := bytes.IndexByte(line, ' ')
+		if sp < 0 {
+			return 0, en, errMalformed
+		}
+		field := line[:sp]
+		line = line[sp+1:]
+		if k == 1 {
+			if len(field) != 1 {
+				return 0, en, errMalformed
+			}
+			if _, ok := statusFromCode(field[0]); !ok {
+				return 0, en, errMalformed
+			}
+			en.status = field[0]
+			continue
+		}
+		n, ok := atoi64(field)
+		if !ok {
+			return 0, en, errMalformed
+		}
+		if k == 0 {
+			nums[0] = n
+		} else {
+			nums[k-1] = n
+		}
+	}
+	if len(line) < 2 || line[0] != '"' || line[len(line)-1] != '"' {
+		return 0, en, errMalformed
+	}
+	if len(line) > 2 {
+		msg, err := strconv.Unquote(string(line))
+		if err != nil {
+			return 0, en, errMalformed
+		}
+		en.msg = msg
+	}
+	en.attempts, en.request = int32(nums[1]), int32(nums[2])
+	en.started, en.finished = nums[3], nums[4]
+	en.code, en.httpStatus = int32(nums[5]), int32(nums[6])
+	return int(nums[0]), en, nil
+}
+
+// atoi64 parses a decimal integer (optionally negative) without allocating.
+func atoi64(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+		if len(b) == 0 {
+			return 0, false
+		}
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}

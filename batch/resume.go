@@ -1,0 +1,55 @@
+package batch
+
+import "github.com/voxbatch/voxbatch/report"
+
+// Resume decides, from what earlier runs of the same plan recorded, which
+// rows a run sends and what the others show in its report. Use its Todo
+// and Prefill as Config.Todo and Config.Prefill.
+type Resume struct {
+	Earlier     *Earlier
+	RetryFailed bool // send rows that failed before again
+}
+
+// Todo reports whether row i is still to be sent: rows applied (or found
+// unchanged) before are not, rows that failed before only with RetryFailed.
+func (rs *Resume) Todo(i int) bool {
+	switch rs.Earlier.Status(i) {
+	case report.Applied, report.Unchanged:
+		return false
+	case report.Failed:
+		return rs.RetryFailed
+	}
+	return true
+}
+
+// Prefill gives rows that will not be sent their earlier outcome: applied
+// rows become skipped, keeping their original times; failed rows (without
+// RetryFailed) keep their failure.
+func (rs *Resume) Prefill(i int, rec *report.Record) {
+	if rs.Todo(i) {
+		return
+	}
+	e, ok := rs.Earlier.Get(i)
+	if !ok {
+		return
+	}
+	rec.Status, rec.ErrorCode, rec.ErrorMessage, rec.HTTPStatus = e.Status, e.ErrorCode, e.ErrorMessage, e.HTTPStatus
+	rec.Attempts, rec.Request, rec.StartedAt, rec.FinishedAt = e.Attempts, e.Request, e.StartedAt, e.FinishedAt
+	if e.Status == report.Applied {
+		rec.Status = report.Skipped
+	}
+}
+
+// Counts tells how many rows earlier runs applied (or found unchanged) and
+// how many failed.
+func (rs *Resume) Counts() (done, failed int) {
+	for i := range rs.Earlier.entries {
+		switch rs.Earlier.Status(i) {
+		case report.Applied, report.Unchanged:
+			done++
+		case report.Failed:
+			failed++
+		}
+	}
+	return done, failed
+}
