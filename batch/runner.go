@@ -221,8 +221,14 @@ func (r *Runner) Run(ctx context.Context) (*Result, error) {
 			r.todo += len(r.plan.Dups(int(row)))
 		}
 	}
+	todo := r.todo
 	r.mu.Unlock()
 	r.nextSeq.Store(int64(len(reqs)))
+	if todo == 0 {
+		r.cfg.Logger.Info("nothing left to send", "rows", len(r.plan.Rows))
+	} else {
+		r.cfg.Logger.Info("sending", "rows", todo, "requests", len(reqs))
+	}
 
 	// Requests in flight outlive the dispatching context: a signal stops
 	// dispatch at once but gives in-flight requests Grace to finish.
