@@ -57,7 +57,11 @@ func demoCommand() *command {
 
 func runDemo(ctx context.Context, e *env, opts *demoOptions, pos []string) error {
 	dir := opts.dir
-	if dir == "" {
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("demo folder: %w", err)
+		}
+	} else {
 		var err error
 		if dir, err = os.MkdirTemp("", "voxbatch-demo-"); err != nil {
 			return fmt.Errorf("demo folder: %w", err)
@@ -98,6 +102,9 @@ func runDemo(ctx context.Context, e *env, opts *demoOptions, pos []string) error
 	p, err := run.plan.load(e, pos)
 	if err != nil {
 		return err
+	}
+	if run.dryRun && run.preview {
+		return runPreview(ctx, e, &run, p)
 	}
 	if run.dryRun {
 		return runDryRun(e, &run, p)

@@ -12,6 +12,12 @@ type runOptions struct {
 	dryRun bool
 	output string
 
+	preview       bool
+	skipUnchanged bool
+	reviewOut     string
+	review        string
+	expectDigest  string
+
 	credentials string
 	endpoint    string
 	timeout     time.Duration
@@ -41,6 +47,11 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	o.plan.register(fs)
 	fs.BoolVar(&o.dryRun, "dry-run", false, "show the requests that would be sent; send nothing, need no credentials")
 	fs.StringVar(&o.output, "output", "text", "dry-run output `text|json`")
+	fs.BoolVar(&o.preview, "preview", false, "with --dry-run: read the current state of every targeted account (needs credentials; sends no change) and show what will really change")
+	fs.BoolVar(&o.skipUnchanged, "skip-unchanged", false, "read the current state first and send nothing for accounts already in the desired state (reported unchanged)")
+	fs.StringVar(&o.reviewOut, "review-out", "", "with --dry-run: write a review `FILE` (JSON, no secrets) holding the digest, settings, requests and rows, for a change ticket")
+	fs.StringVar(&o.review, "review", "", "review `FILE` written by --review-out: refuse (exit 4, nothing sent) unless the plan still has its digest, and name what changed")
+	fs.StringVar(&o.expectDigest, "expect-digest", "", "refuse (exit 4, nothing sent) unless the plan's digest is `sha256:HEX`; checked before credentials are read")
 	fs.StringVar(&o.credentials, "credentials", "", "service account `credentials.json` (default: $VOXIMPLANT_CREDENTIALS)")
 	fs.StringVar(&o.endpoint, "endpoint", "https://api.voximplant.com/platform_api/", "Management API base `URL`; http:// only to loopback")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "per-request timeout")
@@ -85,6 +96,9 @@ func (o *runOptions) check() error {
 	case o.logFormat != "text" && o.logFormat != "json":
 		return usageErrorf("--log-format %q: want text or json", o.logFormat)
 	}
+	if err := o.checkReview(); err != nil {
+		return err
+	}
 	if _, err := parseLevel(o.logLevel); err != nil {
 		return err
 	}
@@ -97,7 +111,9 @@ func runCommand() *command {
 		summary: "apply a plan through SetChildAccountInfo (or, with --dry-run, show what would be sent)",
 		usage:   "[flags] PLAN",
 		example: "  voxbatch run --dry-run samples/disable.csv\n" +
-			"  voxbatch run samples/disable.csv --credentials credentials.json --report report.csv",
+			"  voxbatch run --dry-run samples/disable.csv --review-out review.json\n" +
+			"  voxbatch run --dry-run --preview samples/disable.csv --credentials credentials.json\n" +
+			"  voxbatch run samples/disable.csv --review review.json --skip-unchanged --credentials credentials.json --report report.csv",
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		var opts runOptions
@@ -120,6 +136,9 @@ func runRun(ctx context.Context, e *env, opts *runOptions, pos []string) error {
 	p, err := opts.plan.load(e, pos)
 	if err != nil {
 		return err
+	}
+	if opts.dryRun && opts.preview {
+		return runPreview(ctx, e, opts, p)
 	}
 	if opts.dryRun {
 		return runDryRun(e, opts, p)

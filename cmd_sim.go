@@ -13,7 +13,6 @@ import (
 type simOptions struct {
 	listen         string
 	listenPublic   bool
-	accounts       int
 	credentialsOut string
 	sim            voxsim.Config
 }

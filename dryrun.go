@@ -138,7 +138,13 @@ func lineRanges(lines []int) string {
 }
 
 func runDryRun(e *env, opts *runOptions, p *plan.Plan) error {
+	if err := pinDigest(opts, p, newLogger(e.stderr, opts.logFormat, opts.logLevel)); err != nil {
+		return err
+	}
 	s := p.Summarize(opts.plan.chunkSize)
+	if err := writeReviewOut(opts, p, s); err != nil {
+		return err
+	}
 	reqs := plan.Chunk(p, nil, opts.plan.chunkSize)
 	if opts.output == "json" {
 		if err := writeDryRunJSON(e.stdout, p, s, reqs); err != nil {
@@ -148,6 +154,9 @@ func runDryRun(e *env, opts *runOptions, p *plan.Plan) error {
 		writeDryRunText(e.stdout, p, reqs)
 		fmt.Fprintln(e.stdout)
 		printPlanSummary(e, p, s)
+		if opts.reviewOut != "" {
+			fmt.Fprintf(e.stdout, "review file: %s\n", opts.reviewOut)
+		}
 		fmt.Fprintln(e.stdout, "dry run: nothing was sent")
 	}
 	if s.Invalid > 0 {

@@ -59,6 +59,9 @@ func newClient(e *env, opts *runOptions, logger *slog.Logger) (*voximplant.Clien
 // runExecute sends the plan and writes the report and the summary.
 func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) error {
 	logger := newLogger(e.stderr, opts.logFormat, opts.logLevel)
+	if err := pinDigest(opts, p, logger); err != nil {
+		return err
+	}
 	client, err := newClient(e, opts, logger)
 	if err != nil {
 		return err
@@ -78,6 +81,15 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 		return err
 	}
 	defer journal.Close()
+	todo, prefill := resume.Todo, resume.Prefill
+	if opts.skipUnchanged {
+		pv, err := skipUnchanged(ctx, p, client, opts, resume.Todo, journal, logger)
+		if err != nil {
+			return err
+		}
+		todo = func(i int) bool { return resume.Todo(i) && pv.Todo(i) }
+		prefill = func(i int, rec *report.Record) { resume.Prefill(i, rec); pv.Prefill(i, rec) }
+	}
 	var stream *report.Stream
 	if reportPath != report.Stdout {
 		if stream, err = report.Create(reportPath, format); err != nil {
@@ -99,8 +111,8 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 		Grace:          opts.grace,
 		Logger:         logger,
 		Journal:        journal,
-		Todo:           resume.Todo,
-		Prefill:        resume.Prefill,
+		Todo:           todo,
+		Prefill:        prefill,
 		OnOutcome: func(i int, rec *report.Record) {
 			if stream != nil && writeErr == nil {
 				writeErr = stream.Write(*rec)

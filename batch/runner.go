@@ -123,7 +123,6 @@ type Runner struct {
 	abortErr error
 
 	stopDispatch context.CancelFunc
-	stopOnce     sync.Once
 
 	nextSeq   atomic.Int64
 	requests  atomic.Int64
