@@ -197,3 +197,15 @@ func lookupEnv(e *env, name string) (string, bool) {
 	v := e.getenv(name)
 	return v, v != ""
 }
+
+// notef tells the person at the terminal something that is neither a
+// command's output nor an error: a text line on stderr, or a JSON log line
+// under --log-format json.
+func (e *env) notef(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	if e.jsonLog {
+		newLogger(e.stderr, "json", "info").Info(msg)
+		return
+	}
+	fmt.Fprintln(e.stderr, msg)
+}

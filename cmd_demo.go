@@ -91,7 +91,7 @@ func runDemo(ctx context.Context, e *env, opts *demoOptions, pos []string) error
 		return fmt.Errorf("start the simulator: %w", err)
 	}
 	defer s.Close()
-	fmt.Fprintf(e.stderr, "demo: simulator with %d accounts at %s\n", opts.sim.Accounts, endpoint)
+	e.notef("demo: simulator with %d accounts at %s", opts.sim.Accounts, endpoint)
 
 	run := opts.run
 	run.credentials = creds
@@ -111,6 +111,6 @@ func runDemo(ctx context.Context, e *env, opts *demoOptions, pos []string) error
 	}
 	err = runExecute(ctx, e, &run, p)
 	st := s.Stats()
-	fmt.Fprintf(e.stderr, "demo: the simulator answered %d requests and changed %d accounts\n", st.Requests, st.AccountsChanged)
+	e.notef("demo: the simulator answered %d requests and changed %d accounts", st.Requests, st.AccountsChanged)
 	return err
 }

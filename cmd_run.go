@@ -41,6 +41,7 @@ type runOptions struct {
 	progressInterval time.Duration
 	logFormat        string
 	logLevel         string
+	metricsAddr      string
 }
 
 func (o *runOptions) register(fs *flag.FlagSet) {
@@ -71,6 +72,7 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.DurationVar(&o.progressInterval, "progress-interval", 10*time.Second, "off a terminal, log progress this often")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format on stderr `text|json`")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level `debug|info|warn|error`")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on `ADDR` (e.g. :9090) during the run; off by default")
 }
 
 func (o *runOptions) check() error {

@@ -90,14 +90,9 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 		todo = func(i int) bool { return resume.Todo(i) && pv.Todo(i) }
 		prefill = func(i int, rec *report.Record) { resume.Prefill(i, rec); pv.Prefill(i, rec) }
 	}
+	// OnOutcome below writes to stream, which is opened once nothing else
+	// can fail before the run.
 	var stream *report.Stream
-	if reportPath != report.Stdout {
-		if stream, err = report.Create(reportPath, format); err != nil {
-			return usageErrorf("%v", err)
-		}
-	}
-	logger.Info("starting", "plan", p.Source, "digest", p.Digest, "rows", len(p.Rows), "report", reportPath)
-
 	var writeErr error
 	runner := batch.New(p, client, batch.Config{
 		Workers:        opts.workers,
@@ -119,6 +114,17 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 			}
 		},
 	})
+	stopMetrics, err := serveMetrics(opts.metricsAddr, runner, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	if reportPath != report.Stdout {
+		if stream, err = report.Create(reportPath, format); err != nil {
+			return usageErrorf("%v", err)
+		}
+	}
+	logger.Info("starting", "plan", p.Source, "digest", p.Digest, "rows", len(p.Rows), "report", reportPath)
 	pr := startProgress(e.stderr, e.isTerminal && opts.logFormat == "text", logger, opts.progressInterval,
 		runner.Stats, runner.Todo)
 	res, runErr := runner.Run(ctx)

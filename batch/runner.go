@@ -106,6 +106,22 @@ type Stats struct {
 	Throttled int // throttled answers
 	InFlight  int // requests in flight now
 	Rate      float64
+
+	// ByOutcome counts HTTP requests by what they met: "ok", or the
+	// voximplant.Class of the error ("transient", "throttled", ...).
+	ByOutcome map[string]int
+}
+
+// StatusCounts returns how many plan rows have each status now (rows not
+// yet decided count as not_attempted); safe to call while Run runs.
+func (r *Runner) StatusCounts() map[report.Status]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := make(map[report.Status]int, len(r.byStatus))
+	for k, v := range r.byStatus {
+		m[k] = v
+	}
+	return m
 }
 
 // Runner executes one plan once. Make it with New; call Run once.
@@ -117,6 +133,7 @@ type Runner struct {
 
 	mu       sync.Mutex // guards recs, done, failed, and OnOutcome calls
 	recs     []report.Record
+	byStatus map[report.Status]int
 	done     int
 	failed   int
 	todo     int
@@ -129,6 +146,7 @@ type Runner struct {
 	retries   atomic.Int64
 	throttled atomic.Int64
 	inFlight  atomic.Int64
+	outcomes  [voximplant.Canceled + 1]atomic.Int64 // by Class; 0 is success
 
 	tokenMu      sync.Mutex
 	tokenGen     int
@@ -165,6 +183,10 @@ func New(p *plan.Plan, client Client, cfg Config) *Runner {
 			cfg.Prefill(i, rec)
 		}
 	}
+	r.byStatus = map[report.Status]int{}
+	for i := range r.recs {
+		r.byStatus[r.recs[i].Status]++
+	}
 	return r
 }
 
@@ -194,8 +216,22 @@ func (r *Runner) Stats() Stats {
 	return Stats{
 		Rows: len(r.plan.Rows), Done: done, Failed: failed,
 		Requests: int(r.requests.Load()), Retries: int(r.retries.Load()), Throttled: int(r.throttled.Load()),
-		InFlight: int(r.inFlight.Load()), Rate: r.pacer.rate(),
+		InFlight: int(r.inFlight.Load()), Rate: r.pacer.rate(), ByOutcome: r.outcomeCounts(),
 	}
+}
+
+func (r *Runner) outcomeCounts() map[string]int {
+	m := map[string]int{}
+	for c := range r.outcomes {
+		if n := r.outcomes[c].Load(); n > 0 {
+			name := "ok"
+			if c > 0 {
+				name = voximplant.Class(c).String()
+			}
+			m[name] = int(n)
+		}
+	}
+	return m
 }
 
 // Todo is the number of rows this run will try, known once Run has begun

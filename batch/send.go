@@ -57,6 +57,8 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 		r.inFlight.Add(1)
 		err := r.client.SetChildAccountInfo(reqCtx, params)
 		r.inFlight.Add(-1)
+		v := voximplant.Classify(err) // the zero Verdict for a success
+		r.outcomes[v.Class].Add(1)
 		if err == nil {
 			r.pacer.succeeded()
 			r.tokenSucceeded()
@@ -69,7 +71,6 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 			r.finish(rows, report.NotAttempted, err, &log)
 			return
 		}
-		v := voximplant.Classify(err)
 		switch v.Class {
 		case voximplant.Throttled:
 			r.throttled.Add(1)
@@ -264,6 +265,8 @@ func (r *Runner) finish(rows []int32, st report.Status, err error, log *attemptL
 // record sets row i's record from tmpl; r.mu is held. It returns 1.
 func (r *Runner) record(i int, tmpl *report.Record) int {
 	rec := &r.recs[i]
+	r.byStatus[rec.Status]--
+	r.byStatus[tmpl.Status]++
 	rec.Status, rec.ErrorCode, rec.ErrorMessage, rec.HTTPStatus = tmpl.Status, tmpl.ErrorCode, tmpl.ErrorMessage, tmpl.HTTPStatus
 	rec.Attempts, rec.Request, rec.StartedAt, rec.FinishedAt = tmpl.Attempts, tmpl.Request, tmpl.StartedAt, tmpl.FinishedAt
 	r.done++
