@@ -20,11 +20,21 @@ const (
 	cutFactor  = 0.7
 	growFactor = 1.005
 	minRate    = 0.1 // requests per second; never pause for ever
+
+	// windowSpan is the window over which at most --rate requests go out.
+	// It is a little longer than a second so that a server counting
+	// arrivals, which carry a few milliseconds of scheduling jitter, sees
+	// no more than --rate in any second either.
+	windowSpan = 1020 * time.Millisecond
+	// maxWindow bounds the window's memory; at higher rates the token
+	// bucket alone paces.
+	maxWindow = 100000
 )
 
 // pacer is the limiter every attempt waits on, shared by all workers.
 type pacer struct {
 	lim    *rate.Limiter
+	win    *window // nil above maxWindow requests per second
 	target float64
 	now    func() time.Time
 
@@ -38,6 +48,7 @@ type pacer struct {
 func newPacer(r float64, burst, workers int, now func() time.Time) *pacer {
 	return &pacer{
 		lim:       rate.NewLimiter(rate.Limit(r), burst),
+		win:       newWindow(r, now),
 		target:    r,
 		cur:       r,
 		now:       now,
@@ -61,6 +72,11 @@ func (p *pacer) wait(ctx context.Context) error {
 			return err
 		}
 		if err := p.lim.Wait(ctx); err != nil {
+			return err
+		}
+		// The token bucket lets rate+burst through in a second when a
+		// waiter wakes late; the window holds any second to the rate.
+		if err := p.win.wait(ctx); err != nil {
 			return err
 		}
 		// A throttled answer may have paused everyone while this worker
@@ -127,4 +143,42 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// window lets at most n requests start within any windowSpan: it remembers
+// the last n start times and holds a request until the oldest is a span
+// old.
+type window struct {
+	gate chan struct{} // a one-slot lock that a waiter can leave on ctx.Done
+	sent []time.Time   // ring of the last len(sent) start times
+	next int
+	now  func() time.Time
+}
+
+func newWindow(r float64, now func() time.Time) *window {
+	n := int(r)
+	if n > maxWindow {
+		return nil
+	}
+	return &window{gate: make(chan struct{}, 1), sent: make([]time.Time, max(n, 1)), now: now}
+}
+
+func (w *window) wait(ctx context.Context) error {
+	if w == nil {
+		return nil
+	}
+	select {
+	case w.gate <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-w.gate }()
+	if oldest := w.sent[w.next]; !oldest.IsZero() {
+		if err := sleepCtx(ctx, oldest.Add(windowSpan).Sub(w.now())); err != nil {
+			return err
+		}
+	}
+	w.sent[w.next] = w.now()
+	w.next = (w.next + 1) % len(w.sent)
+	return nil
 }

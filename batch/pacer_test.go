@@ -98,3 +98,32 @@ func TestBackoffIsCappedWithJitter(t *testing.T) {
 }
 
 func newTestRand() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
+
+func TestWindowHoldsAnySecondToTheRate(t *testing.T) {
+	// Rate 20 with a burst of 5: the token bucket alone would let 25
+	// through in the first second.
+	p := newPacer(20, 5, 4, time.Now)
+	var starts []time.Time
+	for i := 0; i < 45; i++ {
+		if err := p.wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		starts = append(starts, time.Now())
+	}
+	for i := range starts {
+		n := 0
+		for j := i; j < len(starts) && starts[j].Sub(starts[i]) < time.Second; j++ {
+			n++
+		}
+		if n > 20 {
+			t.Fatalf("%d requests started within one second from start %d; rate is 20", n, i)
+		}
+	}
+	if newWindow(maxWindow+1, time.Now) != nil {
+		t.Error("a window above maxWindow")
+	}
+	var nilWin *window
+	if err := nilWin.wait(context.Background()); err != nil {
+		t.Error(err)
+	}
+}
