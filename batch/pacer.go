@@ -9,16 +9,22 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Tuning of the adaptive rate. A throttled answer cuts the rate to
-// cutFactor of what it was (at most once per cut window, so that the
-// requests in flight when the server pushed back do not cut it again), and
-// every success raises it by growFactor, up to the configured rate. From a
-// cut at 0.7 R back to R takes about 70 successes, so a client set far above
-// the server's limit R is throttled on a few percent of its requests and
-// runs at 0.7..1 R in between.
+// Tuning of the adaptive rate. A throttled answer sets the ceiling to the
+// current rate (or to the rate the server was seen to accept over the last
+// second, if lower) and cuts the rate below it: to cutFactor of it, or to
+// cutFactorAsked when the server named a time to wait (Retry-After, code
+// 416), which means it wants a clear backing off. This happens at most once
+// per cut window, so that the requests in flight when the server pushed
+// back do not cut again. The rate then climbs back by time, not by count:
+// quickly (recoverPerSecond of the ceiling per second) to kneeFactor of the
+// ceiling, then slowly (probePerSecond) toward and past it, so that a server
+// whose limit is R throttles rarely and is used at 0.9..1 R in between.
 const (
-	cutFactor  = 0.7
-	growFactor = 1.005
+	cutFactor        = 0.7
+	cutFactorAsked   = 0.5
+	recoverPerSecond = 0.1
+	kneeFactor       = 0.9
+	probePerSecond   = 0.01
 	minRate    = 0.1 // requests per second; never pause for ever
 
 	// windowSpan is the window over which at most --rate requests go out.
@@ -40,6 +46,9 @@ type pacer struct {
 
 	mu          sync.Mutex
 	cur         float64
+	ceiling     float64 // the rate last throttled at, or the highest probed since; 0 before any
+	lastRaise   time.Time
+	meter       meter // successes over the last second
 	pausedUntil time.Time
 	lastCut     time.Time
 	cutWindow   time.Duration
@@ -93,8 +102,9 @@ func (p *pacer) pauseLeft() time.Duration {
 	return p.pausedUntil.Sub(p.now())
 }
 
-// throttled pauses every worker for d and cuts the rate.
-func (p *pacer) throttled(d time.Duration) {
+// throttled pauses every worker for d and cuts the rate; asked tells
+// whether the server named d itself.
+func (p *pacer) throttled(d time.Duration, asked bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
@@ -105,17 +115,45 @@ func (p *pacer) throttled(d time.Duration) {
 		return
 	}
 	p.lastCut = now
-	p.setRate(math.Max(minRate, p.cur*cutFactor))
+	p.ceiling = p.cur
+	if seen, ok := p.meter.rate(now); ok && seen < p.ceiling {
+		p.ceiling = seen
+	}
+	p.lastRaise = now
+	cut := cutFactor
+	if asked {
+		cut = cutFactorAsked
+	}
+	p.setRate(math.Max(minRate, p.ceiling*cut))
+	// Measure afresh once the pause is over: a second that includes a
+	// pause says nothing of what the server accepts.
+	p.meter.restart(p.pausedUntil)
 }
 
-// succeeded raises the rate back toward the target.
+// succeeded raises the rate back toward the target: quickly up to the knee
+// below the ceiling, then slowly; by the time since the last raise rather
+// than by count, so that a fast stream of successes does not rush back into
+// throttling.
 func (p *pacer) succeeded() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	now := p.now()
+	p.meter.add(now)
 	if p.cur >= p.target {
 		return
 	}
-	p.setRate(math.Min(p.target, p.cur*growFactor))
+	knee := kneeFactor * p.ceiling
+	dt := math.Max(math.Min(now.Sub(p.lastRaise).Seconds(), 1), 0)
+	var next float64
+	if p.cur < knee {
+		next = math.Min(p.cur+recoverPerSecond*p.ceiling*dt, knee)
+	} else {
+		next = p.cur + probePerSecond*p.ceiling*dt
+	}
+	p.lastRaise = now
+	next = math.Min(p.target, next)
+	p.ceiling = math.Max(p.ceiling, next)
+	p.setRate(next)
 }
 
 func (p *pacer) setRate(r float64) {
@@ -181,4 +219,58 @@ func (w *window) wait(ctx context.Context) error {
 	w.sent[w.next] = w.now()
 	w.next = (w.next + 1) % len(w.sent)
 	return nil
+}
+
+// meter counts events over the last second in buckets of meterBucket.
+type meter struct {
+	counts [meterBuckets]int
+	epochs [meterBuckets]int64 // which meterBucket-long span each count is for
+	since  time.Time           // events before this are not counted
+}
+
+const (
+	meterBucket  = 50 * time.Millisecond
+	meterBuckets = int(time.Second / meterBucket)
+	// meterMinSpan is the shortest history the meter gives a rate for.
+	meterMinSpan = 250 * time.Millisecond
+)
+
+func epoch(t time.Time) int64 { return t.UnixNano() / int64(meterBucket) }
+
+func (m *meter) add(now time.Time) {
+	if m.since.IsZero() {
+		m.since = now
+	}
+	if now.Before(m.since) {
+		return
+	}
+	e := epoch(now)
+	i := int(e % int64(meterBuckets))
+	if m.epochs[i] != e {
+		m.epochs[i], m.counts[i] = e, 0
+	}
+	m.counts[i]++
+}
+
+// restart forgets what was counted and counts again from t.
+func (m *meter) restart(t time.Time) {
+	m.since = t
+	m.counts = [meterBuckets]int{}
+}
+
+// rate is the events per second over the last second, or since the meter
+// (re)started if that is shorter but at least meterMinSpan.
+func (m *meter) rate(now time.Time) (float64, bool) {
+	span := min(now.Sub(m.since), time.Second)
+	if m.since.IsZero() || span < meterMinSpan {
+		return 0, false
+	}
+	e := epoch(now)
+	n := 0
+	for i := range m.counts {
+		if e-m.epochs[i] < int64(meterBuckets) {
+			n += m.counts[i]
+		}
+	}
+	return float64(n) / span.Seconds(), true
 }

@@ -18,7 +18,7 @@ func TestPacerCutsOncePerWindowAndRecovers(t *testing.T) {
 	if p.cutWindow != 500*time.Millisecond {
 		t.Fatalf("cut window %v", p.cutWindow)
 	}
-	p.throttled(time.Second)
+	p.throttled(time.Second, false)
 	if got := p.rate(); math.Abs(got-70) > 1e-9 {
 		t.Fatalf("after one throttle: rate %v, want 70", got)
 	}
@@ -26,39 +26,51 @@ func TestPacerCutsOncePerWindowAndRecovers(t *testing.T) {
 		t.Errorf("pause left %v, want 1s", left)
 	}
 	// The other answers of the same burst do not cut again.
-	p.throttled(0)
+	p.throttled(0, false)
 	if got := p.rate(); math.Abs(got-70) > 1e-9 {
 		t.Fatalf("second throttle within the window cut to %v", got)
 	}
 	clk.t = clk.t.Add(600 * time.Millisecond)
-	p.throttled(0)
+	p.throttled(0, false)
 	if got := p.rate(); math.Abs(got-49) > 1e-9 {
 		t.Fatalf("throttle after the window: rate %v, want 49", got)
 	}
 	if left := p.pauseLeft(); left != 400*time.Millisecond {
 		t.Errorf("a shorter pause must not shorten the running one: left %v", left)
 	}
-	n := 0
-	for p.rate() < 100 {
+	// The ceiling is 70, the rate it was last throttled at: back to
+	// 0.9 × 70 = 63 at 10% of 70 per second, then 1% of 70 per second.
+	begin := clk.t
+	for p.rate() < 63 {
 		p.succeeded()
-		n++
-		if n > 1000 {
-			t.Fatal("rate never recovered")
-		}
+		clk.t = clk.t.Add(10 * time.Millisecond)
+	}
+	// 49 -> 63 at 7/s takes 2 s, however many successes.
+	if took := clk.t.Sub(begin); took < 1900*time.Millisecond || took > 2100*time.Millisecond || p.rate() != 63 {
+		t.Errorf("fast recovery took %v, to %v", took, p.rate())
+	}
+	start := clk.t
+	for p.rate() < 70 {
+		p.succeeded()
+		clk.t = clk.t.Add(10 * time.Millisecond)
+	}
+	// 63 -> 70 at 0.7/s takes about 10 s, however many successes.
+	if took := clk.t.Sub(start); took < 9*time.Second || took > 11*time.Second {
+		t.Errorf("probing from the knee to the ceiling took %v", took)
+	}
+	for i := 0; i < 100000 && p.rate() < 100; i++ {
+		p.succeeded()
+		clk.t = clk.t.Add(10 * time.Millisecond)
 	}
 	if p.rate() != 100 {
-		t.Errorf("recovered past the target: %v", p.rate())
-	}
-	// 49 -> 100 at 0.5% a success takes about ln(100/49)/ln(1.005) ≈ 143.
-	if n < 100 || n > 200 {
-		t.Errorf("recovery took %d successes", n)
+		t.Errorf("rate %v: never recovered to the target, or past it", p.rate())
 	}
 	for i := 0; i < 10; i++ {
-		p.throttled(0)
+		p.throttled(0, false)
 		clk.t = clk.t.Add(time.Second)
 	}
 	for i := 0; i < 100; i++ {
-		p.throttled(0)
+		p.throttled(0, false)
 		clk.t = clk.t.Add(time.Second)
 	}
 	if p.rate() < minRate {
@@ -66,9 +78,32 @@ func TestPacerCutsOncePerWindowAndRecovers(t *testing.T) {
 	}
 }
 
+func TestPacerCeilingFromWhatTheServerAccepted(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(1e9, 0)}
+	p := newPacer(150, 1, 4, clk.now)
+	// Two seconds of 50 successes a second, then a throttle that names its
+	// pause: the ceiling is the 50 seen, not the 150 set, and the cut is
+	// deep.
+	for i := 0; i < 100; i++ {
+		p.succeeded()
+		clk.t = clk.t.Add(20 * time.Millisecond)
+	}
+	p.throttled(time.Second, true)
+	if p.ceiling < 45 || p.ceiling > 55 {
+		t.Fatalf("ceiling %v, want about 50", p.ceiling)
+	}
+	if got := p.rate(); math.Abs(got-p.ceiling*cutFactorAsked) > 1e-9 {
+		t.Errorf("rate %v, want %v", got, p.ceiling*cutFactorAsked)
+	}
+	// The second after the pause is measured afresh.
+	if _, ok := p.meter.rate(clk.t.Add(time.Second + 100*time.Millisecond)); ok {
+		t.Error("the meter gave a rate from less than its minimum span after the pause")
+	}
+}
+
 func TestPacerWaitHonoursPauseAndContext(t *testing.T) {
 	p := newPacer(1000, 1, 1, time.Now)
-	p.throttled(50 * time.Millisecond)
+	p.throttled(50*time.Millisecond, true)
 	start := time.Now()
 	if err := p.wait(context.Background()); err != nil {
 		t.Fatal(err)
@@ -76,7 +111,7 @@ func TestPacerWaitHonoursPauseAndContext(t *testing.T) {
 	if time.Since(start) < 40*time.Millisecond {
 		t.Errorf("wait returned during the pause")
 	}
-	p.throttled(time.Hour)
+	p.throttled(time.Hour, true)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := p.wait(ctx); err == nil {

@@ -511,15 +511,9 @@ func (rd *reader) get(ctx context.Context, q url.Values) (*voximplant.ChildrenAc
 		v := voximplant.Classify(err)
 		switch v.Class {
 		case voximplant.Throttled:
-			r.throttled.Add(1)
 			throttles++
 			attempts--
-			pause := v.RetryAfter
-			if pause <= 0 {
-				pause = r.backoff(min(throttles, 4))
-			}
-			r.cfg.Logger.Debug("throttled", "method", "GetChildrenAccounts", "pause", pause, "error", err)
-			r.pacer.throttled(pause)
+			r.onThrottled(v, throttles, err, "method", "GetChildrenAccounts")
 			if throttles >= r.cfg.MaxThrottles {
 				return nil, err
 			}

@@ -73,16 +73,10 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 		}
 		switch v.Class {
 		case voximplant.Throttled:
-			r.throttled.Add(1)
 			throttles++
 			own-- // throttled answers do not use up --max-attempts
 			log.attempts--
-			pause := v.RetryAfter
-			if pause <= 0 {
-				pause = r.backoff(min(throttles, 4))
-			}
-			r.cfg.Logger.Debug("throttled", "request", log.seq, "pause", pause, "error", err)
-			r.pacer.throttled(pause)
+			r.onThrottled(v, throttles, err, "request", log.seq)
 			if throttles >= r.cfg.MaxThrottles {
 				r.finish(rows, report.Failed, err, &log)
 				return
@@ -125,6 +119,18 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 			return
 		}
 	}
+}
+
+// onThrottled handles a throttled answer: it counts it, pauses every worker
+// for the time the server asked (or a backoff) and cuts the shared rate.
+func (r *Runner) onThrottled(v voximplant.Verdict, throttles int, err error, logArgs ...any) {
+	r.throttled.Add(1)
+	pause := v.RetryAfter
+	if pause <= 0 {
+		pause = r.backoff(min(throttles, 4))
+	}
+	r.cfg.Logger.Debug("throttled", append(logArgs, "pause", pause, "error", err)...)
+	r.pacer.throttled(pause, v.RetryAfter > 0)
 }
 
 func (r *Runner) stopped() bool {
