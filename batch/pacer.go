@@ -25,7 +25,7 @@ const (
 	recoverPerSecond = 0.1
 	kneeFactor       = 0.9
 	probePerSecond   = 0.01
-	minRate    = 0.1 // requests per second; never pause for ever
+	minRate          = 0.1 // requests per second; never pause for ever
 
 	// windowSpan is the window over which at most --rate requests go out.
 	// It is a little longer than a second so that a server counting
