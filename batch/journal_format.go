@@ -1,0 +1,176 @@
+package batch
+
+// The journal's line format: what one row's outcome looks like on disk, and
+// the compact form earlier outcomes are kept in while a plan resumes.
+
+import (
+	"bytes"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/voxbatch/voxbatch/report"
+)
+
+// Statuses as one byte in the journal; 0 means "no outcome".
+var statusCodes = map[report.Status]byte{
+	report.Applied: 'A', report.Failed: 'F', report.NotAttempted: 'N', report.Unchanged: 'U',
+}
+
+func statusFromCode(c byte) (report.Status, bool) {
+	switch c {
+	case 'A':
+		return report.Applied, true
+	case 'F':
+		return report.Failed, true
+	case 'N':
+		return report.NotAttempted, true
+	case 'U':
+		return report.Unchanged, true
+	}
+	return "", false
+}
+
+// entry is one row's recorded outcome, kept compact: a resumed plan of a
+// million rows holds one per row.
+type entry struct {
+	status            byte
+	attempts, request int32
+	code, httpStatus  int32
+	started, finished int64 // Unix ms
+	msg               string
+}
+
+// Earlier holds the outcomes that earlier runs recorded, by row index.
+type Earlier struct {
+	entries []entry
+	n       int
+}
+
+// Len is the number of rows with a recorded outcome.
+func (e *Earlier) Len() int { return e.n }
+
+// Get returns row i's recorded outcome, if any.
+func (e *Earlier) Get(i int) (report.Record, bool) {
+	if e == nil || i < 0 || i >= len(e.entries) || e.entries[i].status == 0 {
+		return report.Record{}, false
+	}
+	en := &e.entries[i]
+	st, _ := statusFromCode(en.status)
+	return report.Record{
+		Status: st, Attempts: int(en.attempts), Request: int(en.request),
+		StartedAt: fromMillis(en.started), FinishedAt: fromMillis(en.finished),
+		ErrorCode: int(en.code), HTTPStatus: int(en.httpStatus), ErrorMessage: en.msg,
+	}, true
+}
+
+// Status returns row i's recorded status ("" if none) without building a
+// whole record.
+func (e *Earlier) Status(i int) report.Status {
+	if e == nil || i < 0 || i >= len(e.entries) {
+		return ""
+	}
+	st, _ := statusFromCode(e.entries[i].status)
+	return st
+}
+
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+func appendJournalLine(b []byte, i int, r *report.Record) []byte {
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, ' ', statusCodes[r.Status])
+	for _, v := range []int64{int64(r.Attempts), int64(r.Request), millis(r.StartedAt), millis(r.FinishedAt), int64(r.ErrorCode), int64(r.HTTPStatus)} {
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, v, 10)
+	}
+	b = append(b, ' ')
+	b = strconv.AppendQuote(b, r.ErrorMessage)
+	return append(b, '\n')
+}
+
+var errMalformed = errors.New("malformed journal line")
+
+// parseJournalLine parses a line written by appendJournalLine (without its
+// newline). It allocates only for a non-empty message.
+func parseJournalLine(line []byte) (int, entry, error) {
+	var en entry
+	var nums [7]int64 // index, attempts, request, started, finished, code, http
+	for k := 0; k < 8; k++ {
+		sp := bytes.IndexByte(line, ' ')
+		if sp < 0 {
+			return 0, en, errMalformed
+		}
+		field := line[:sp]
+		line = line[sp+1:]
+		if k == 1 {
+			if len(field) != 1 {
+				return 0, en, errMalformed
+			}
+			if _, ok := statusFromCode(field[0]); !ok {
+				return 0, en, errMalformed
+			}
+			en.status = field[0]
+			continue
+		}
+		n, ok := atoi64(field)
+		if !ok {
+			return 0, en, errMalformed
+		}
+		if k == 0 {
+			nums[0] = n
+		} else {
+			nums[k-1] = n
+		}
+	}
+	if len(line) < 2 || line[0] != '"' || line[len(line)-1] != '"' {
+		return 0, en, errMalformed
+	}
+	if len(line) > 2 {
+		msg, err := strconv.Unquote(string(line))
+		if err != nil {
+			return 0, en, errMalformed
+		}
+		en.msg = msg
+	}
+	en.attempts, en.request = int32(nums[1]), int32(nums[2])
+	en.started, en.finished = nums[3], nums[4]
+	en.code, en.httpStatus = int32(nums[5]), int32(nums[6])
+	return int(nums[0]), en, nil
+}
+
+// atoi64 parses a decimal integer (optionally negative) without allocating.
+func atoi64(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+		if len(b) == 0 {
+			return 0, false
+		}
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
