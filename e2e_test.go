@@ -158,3 +158,35 @@ func TestBinarySIGTERMLeavesCompleteReport(t *testing.T) {
 		}
 	}
 }
+
+func TestBinarySecondSignalExitsAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	// Answers take 3 s; the grace period would wait 20 s for them.
+	endpoint, creds := startSimProcess(t, dir, "--accounts", "100", "--latency", "3s")
+	planPath := writePlan(t, dir, 100)
+	cmd := exec.Command(voxbatchBinary(t), "run", planPath, "--credentials", creds, "--endpoint", endpoint,
+		"--report", filepath.Join(dir, "report.csv"), "--chunk-size", "1", "--workers", "4")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(100 * time.Millisecond)
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("the second signal took %v to end the process", took)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+		t.Errorf("exit %d, want 130\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "second signal") {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+}

@@ -1,25 +1,33 @@
 // Command voxbatch applies a reviewed plan of per-account changes to
 // Voximplant child accounts through the Management API method
-// SetChildAccountInfo. See README.md for the workflow and ../DESIGN.md for
-// how the parts fit.
+// SetChildAccountInfo. See README.md for the workflow and DESIGN.md for how
+// the parts fit.
 package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first SIGINT/SIGTERM cancels the context: the run stops sending,
+	// lets requests in flight finish and writes its report. A second one
+	// exits at once; the journal is written per outcome, so a rerun still
+	// resumes.
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		// A second signal exits at once: once the context is done, restore the
-		// default behaviour so that the next SIGINT/SIGTERM kills the process.
-		<-ctx.Done()
-		stop()
+		<-sigs
+		cancel()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "voxbatch: second signal: exiting at once; rerun the same command to resume")
+		os.Exit(exitInterrupted)
 	}()
 	code := dispatch(ctx, newEnv(), os.Args[1:])
-	stop()
+	cancel()
 	os.Exit(code)
 }
