@@ -111,36 +111,58 @@ func envName(flagName string) string {
 	return "VOXBATCH_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
+// flagSet is a command's flags with the help text that goes with them.
+type flagSet struct {
+	*flag.FlagSet
+	cmd *command
+	e   *env
+}
+
 // newFlagSet makes a flag set whose -h output lists every flag with its
-// environment variable, the exit codes and an example.
-func newFlagSet(c *command, e *env) *flag.FlagSet {
+// environment variable, the exit codes and an example. The flag package
+// never prints on its own: parseFlags prints the help once on -h, and a
+// flag error is reported as an error, not with the whole help on stdout.
+func newFlagSet(c *command, e *env) *flagSet {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		w := e.stdout
-		fmt.Fprintf(w, "Usage: voxbatch %s %s\n\n%s\n\nFlags (each also read from the environment variable shown):\n", c.name, c.usage, c.summary)
-		var names []string
-		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
-		sort.Strings(names)
-		for _, n := range names {
-			f := fs.Lookup(n)
-			typ, usage := flag.UnquoteUsage(f)
-			arg := "--" + n
-			if typ != "" {
-				arg += " " + typ
-			}
-			def := ""
-			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
-				def = fmt.Sprintf(" (default %s)", f.DefValue)
-			}
-			fmt.Fprintf(w, "  %s\n      %s%s\n      env %s\n", arg, usage, def, envName(n))
-		}
-		fmt.Fprintf(w, "\n%s", exitCodesHelp)
-		if c.example != "" {
-			fmt.Fprintf(w, "\nExample:\n%s\n", c.example)
-		}
+	fs.Usage = func() {}
+	return &flagSet{FlagSet: fs, cmd: c, e: e}
+}
+
+// setDefault changes a flag's default without marking it as set, so that
+// its environment variable still applies.
+func (fs *flagSet) setDefault(name, value string) {
+	f := fs.Lookup(name)
+	if err := f.Value.Set(value); err != nil {
+		panic(fmt.Sprintf("default of --%s: %v", name, err))
 	}
-	return fs
+	f.DefValue = value
+}
+
+// usage prints the command's help on stdout.
+func (fs *flagSet) usage() {
+	c, w := fs.cmd, fs.e.stdout
+	fmt.Fprintf(w, "Usage: voxbatch %s %s\n\n%s\n\nFlags (each also read from the environment variable shown):\n", c.name, c.usage, c.summary)
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	sort.Strings(names)
+	for _, n := range names {
+		f := fs.Lookup(n)
+		typ, usage := flag.UnquoteUsage(f)
+		arg := "--" + n
+		if typ != "" {
+			arg += " " + typ
+		}
+		def := ""
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			def = fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(w, "  %s\n      %s%s\n      env %s\n", arg, usage, def, envName(n))
+	}
+	fmt.Fprintf(w, "\n%s", exitCodesHelp)
+	if c.example != "" {
+		fmt.Fprintf(w, "\nExample:\n%s\n", c.example)
+	}
 }
 
 // errHelp reports that -h was asked for and the usage has been printed.
@@ -150,13 +172,13 @@ var errHelp = errors.New("help requested")
 // arguments ("run plan.csv --dry-run"), then fills every flag not given on
 // the command line from its VOXBATCH_* environment variable. "--" ends the
 // flags. It returns the positional arguments.
-func parseFlags(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
+func parseFlags(fs *flagSet, e *env, args []string) ([]string, error) {
 	var pos []string
 	for {
 		before := args
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
+				fs.usage()
 				return nil, errHelp
 			}
 			return nil, usageErrorf("%v", err).withHint(fmt.Sprintf("run 'voxbatch %s -h' for the flags", fs.Name()))
@@ -187,7 +209,8 @@ func parseFlags(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
 			return
 		}
 		if serr := fs.Set(f.Name, v); serr != nil {
-			err = usageErrorf("environment variable %s: %v", name, serr)
+			err = usageErrorf("environment variable %s=%q: %v", name, v, serr).withHint(
+				fmt.Sprintf("it sets --%s; unset it or give a valid value", f.Name))
 		}
 	})
 	return pos, err

@@ -46,7 +46,7 @@ func TestParseFlags(t *testing.T) {
 			e, _, _ := testEnv(tt.vars)
 			var opts runOptions
 			fs := newFlagSet(runCommand(), e)
-			opts.register(fs)
+			opts.register(fs.FlagSet)
 			pos, err := parseFlags(fs, e, tt.args)
 			if tt.wantErr {
 				if err == nil || exitCode(err) != exitUsage {
@@ -102,6 +102,9 @@ func TestHelpListsFlagsEnvAndExitCodes(t *testing.T) {
 				t.Fatalf("exit %d", code)
 			}
 			s := out.String()
+			if n := strings.Count(s, "Usage:"); n != 1 {
+				t.Errorf("help printed %d times", n)
+			}
 			for _, want := range []string{"Usage: voxbatch " + c.name, "Exit codes:", "130", "Example:"} {
 				if !strings.Contains(s, want) {
 					t.Errorf("help lacks %q:\n%s", want, s)
@@ -157,6 +160,38 @@ func TestCheckListen(t *testing.T) {
 	} {
 		if err := checkListen(tt.addr, tt.public); (err == nil) != tt.ok {
 			t.Errorf("checkListen(%q, %v) = %v", tt.addr, tt.public, err)
+		}
+	}
+}
+
+func TestFlagErrorKeepsStdoutClean(t *testing.T) {
+	e, out, errb := testEnv(nil)
+	if code := dispatch(context.Background(), e, []string{"run", "--bogus", "x"}); code != exitUsage {
+		t.Fatalf("exit %d", code)
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout after a flag error:\n%s", out)
+	}
+	if !strings.Contains(errb.String(), "-bogus") || !strings.Contains(errb.String(), "voxbatch run -h") {
+		t.Errorf("stderr:\n%s", errb)
+	}
+}
+
+func TestSetDefaultLeavesTheEnvironmentInCharge(t *testing.T) {
+	for _, tt := range []struct {
+		vars map[string]string
+		want float64
+	}{{nil, 20}, {map[string]string{"VOXBATCH_RATE": "7"}, 7}} {
+		e, _, _ := testEnv(tt.vars)
+		var opts runOptions
+		fs := newFlagSet(demoCommand(), e)
+		opts.register(fs.FlagSet)
+		fs.setDefault("rate", "20")
+		if _, err := parseFlags(fs, e, nil); err != nil {
+			t.Fatal(err)
+		}
+		if opts.rate != tt.want {
+			t.Errorf("env %v: rate %v, want %v", tt.vars, opts.rate, tt.want)
 		}
 	}
 }

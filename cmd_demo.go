@@ -32,15 +32,16 @@ func demoCommand() *command {
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		var opts demoOptions
+		e.jsonLog = wantsJSONLog(e, args)
 		fs := newFlagSet(c, e)
-		opts.run.register(fs)
-		registerSimFaults(fs, &opts.sim)
+		opts.run.register(fs.FlagSet)
+		registerSimFaults(fs.FlagSet, &opts.sim)
 		fs.IntVar(&opts.sim.Accounts, "accounts", 1000, "child accounts in the simulator, ids from 1000")
 		fs.StringVar(&opts.dir, "dir", "", "where the demo writes credentials and the report (default: a new temporary folder)")
 		// The demo is for watching: a modest pace, a little latency.
-		_ = fs.Set("rate", "20")
-		_ = fs.Set("workers", "4")
-		_ = fs.Set("chunk-size", "25")
+		fs.setDefault("rate", "20")
+		fs.setDefault("workers", "4")
+		fs.setDefault("chunk-size", "25")
 		opts.sim.Latency = 30 * time.Millisecond
 		pos, err := parseFlags(fs, e, args)
 		if err != nil {

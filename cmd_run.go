@@ -119,8 +119,9 @@ func runCommand() *command {
 	}
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		var opts runOptions
+		e.jsonLog = wantsJSONLog(e, args)
 		fs := newFlagSet(c, e)
-		opts.register(fs)
+		opts.register(fs.FlagSet)
 		pos, err := parseFlags(fs, e, args)
 		if err != nil {
 			return err

@@ -48,7 +48,7 @@ func simCommand() *command {
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		var opts simOptions
 		fs := newFlagSet(c, e)
-		opts.register(fs)
+		opts.register(fs.FlagSet)
 		pos, err := parseFlags(fs, e, args)
 		if err != nil {
 			return err

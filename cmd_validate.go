@@ -20,7 +20,7 @@ func validateCommand() *command {
 	c.run = func(ctx context.Context, e *env, args []string) error {
 		var opts validateOptions
 		fs := newFlagSet(c, e)
-		opts.plan.register(fs)
+		opts.plan.register(fs.FlagSet)
 		pos, err := parseFlags(fs, e, args)
 		if err != nil {
 			return err

@@ -92,7 +92,12 @@ func writeDryRunText(w io.Writer, p *plan.Plan, reqs []plan.Request) {
 		for _, kv := range r.Change.Redacted() {
 			fmt.Fprintf(&b, " %s=%s", kv.Key, quoteIfNeeded(kv.Value))
 		}
-		fmt.Fprintf(&b, "  (lines %s)\n", lineRanges(r.Lines(p)))
+		lines := r.Lines(p)
+		noun := "lines"
+		if len(lines) == 1 {
+			noun = "line"
+		}
+		fmt.Fprintf(&b, "  (%s %s)\n", noun, lineRanges(lines))
 		io.WriteString(w, b.String())
 	}
 	for _, row := range p.Rows {

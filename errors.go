@@ -49,6 +49,8 @@ func invalidRowsError(n int) error {
 	return &cliError{code: exitRowsFailed, err: fmt.Errorf("%d invalid rows would be skipped: %w", n, errRowsNotApplied)}
 }
 
+const validationHint = "fix these rows, or pass --skip-invalid to run the valid rows and report the others as invalid"
+
 // exitCode maps the final error of a command to the process exit code. It is
 // the only place that does so.
 func exitCode(err error) int {
@@ -79,8 +81,12 @@ func finish(e *env, err error) int {
 	if e.jsonLog {
 		attrs := []any{"exit_code", code}
 		var ce *cliError
-		if errors.As(err, &ce) && ce.hint != "" {
+		var ve *plan.ValidationError
+		switch {
+		case errors.As(err, &ce) && ce.hint != "":
 			attrs = append(attrs, "hint", ce.hint)
+		case errors.As(err, &ve):
+			attrs = append(attrs, "problems", ve.Count, "hint", validationHint)
 		}
 		newLogger(e.stderr, "json", "info").Error(err.Error(), attrs...)
 		return code
@@ -101,8 +107,12 @@ func printError(w io.Writer, err error) {
 		if len(ve.Errors) < ve.Count {
 			shown = fmt.Sprintf(" (first %d shown; --max-errors shows more)", len(ve.Errors))
 		}
-		fmt.Fprintf(w, "voxbatch: error: %d problems in %s%s; nothing was sent\n", ve.Count, ve.File, shown)
-		fmt.Fprintf(w, "voxbatch: hint: fix these rows, or pass --skip-invalid to run the valid rows and report the others as invalid\n")
+		noun := "problems"
+		if ve.Count == 1 {
+			noun = "problem"
+		}
+		fmt.Fprintf(w, "voxbatch: error: %d %s in %s%s; nothing was sent\n", ve.Count, noun, ve.File, shown)
+		fmt.Fprintf(w, "voxbatch: hint: %s\n", validationHint)
 		return
 	}
 	msg := err.Error()

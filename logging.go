@@ -48,3 +48,23 @@ func shortDigest(digest string) string {
 	}
 	return h
 }
+
+// wantsJSONLog tells, before the flags are parsed, whether --log-format
+// json is asked for on the command line or in VOXBATCH_LOG_FORMAT, so that
+// even a flag error is reported as JSON.
+func wantsJSONLog(e *env, args []string) bool {
+	format := e.getenv(envName("log-format"))
+	for i, a := range args {
+		switch {
+		case a == "--":
+			return format == "json"
+		case a == "--log-format" || a == "-log-format":
+			if i+1 < len(args) {
+				format = args[i+1]
+			}
+		case strings.HasPrefix(a, "--log-format=") || strings.HasPrefix(a, "-log-format="):
+			format = a[strings.Index(a, "=")+1:]
+		}
+	}
+	return format == "json"
+}

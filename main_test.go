@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -170,3 +171,5 @@ func TestRunNeedsSafeCredentialsAndEndpoint(t *testing.T) {
 		t.Errorf("key material in the output")
 	}
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }
