@@ -175,8 +175,11 @@ func openJournal(opts *runOptions, p *plan.Plan, reportPath string, logger *slog
 	}
 	if opts.fresh {
 		moved, err := batch.MoveAside(path, time.Now())
+		if errors.Is(err, batch.ErrLocked) {
+			return nil, nil, lockedError(err)
+		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, &cliError{code: exitUsage, err: err}
 		}
 		if moved != "" {
 			logger.Info("starting afresh; the old journal is kept", "moved_to", moved)
@@ -186,8 +189,7 @@ func openJournal(opts *runOptions, p *plan.Plan, reportPath string, logger *slog
 	var dm *batch.DigestMismatchError
 	switch {
 	case errors.Is(err, batch.ErrLocked):
-		return nil, nil, (&cliError{code: exitMismatch, err: err}).withHint(
-			"another voxbatch run is using this journal; wait for it to finish, or give this run its own --state")
+		return nil, nil, lockedError(err)
 	case errors.As(err, &dm):
 		return nil, nil, (&cliError{code: exitMismatch, err: err}).withHint(
 			"the plan changed since the journal was written; rerun with --fresh to start afresh (the old journal is moved aside, not deleted)")
@@ -227,4 +229,9 @@ func printSummary(e *env, opts *runOptions, logger *slog.Logger, sum report.Summ
 		return fmt.Errorf("write the summary: %w", err)
 	}
 	return f.Close()
+}
+
+func lockedError(err error) error {
+	return (&cliError{code: exitMismatch, err: err}).withHint(
+		"another voxbatch run is using this journal; wait for it to finish, or give this run its own --state")
 }

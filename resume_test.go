@@ -79,9 +79,14 @@ func TestResumeRefusesAnotherPlanAndALockedJournal(t *testing.T) {
 	if err := syscall.Flock(int(j.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		t.Fatal(err)
 	}
-	e, _, errb = testEnv(nil)
-	if code := dispatch(context.Background(), e, args(planB)); code != exitMismatch || !strings.Contains(errb.String(), "locked") {
-		t.Fatalf("locked journal: exit %d\n%s", code, errb)
+	for _, extra := range [][]string{nil, {"--fresh"}} {
+		e, _, errb = testEnv(nil)
+		if code := dispatch(context.Background(), e, args(planB, extra...)); code != exitMismatch || !strings.Contains(errb.String(), "locked") {
+			t.Fatalf("locked journal %v: exit %d\n%s", extra, code, errb)
+		}
+	}
+	if _, err := os.Stat(reportPath + ".state"); err != nil {
+		t.Errorf("--fresh moved a journal in use: %v", err)
 	}
 }
 

@@ -255,10 +255,19 @@ func (j *Journal) close() error {
 
 // MoveAside renames the journal at path to path.<time>.old, never deleting
 // it, so that a fresh run can start. It returns the new name ("" if there
-// was no journal).
+// was no journal). A journal that another run holds is not moved
+// (ErrLocked): the lock is taken before the rename.
 func MoveAside(path string, now time.Time) (string, error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
 		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("move the journal aside: %w", err)
+	}
+	defer f.Close() // releases the lock, after the rename
+	if err := lockFile(f); err != nil {
+		return "", fmt.Errorf("journal %s: %w", path, err)
 	}
 	dst := fmt.Sprintf("%s.%s.old", path, now.UTC().Format("20060102T150405Z"))
 	if _, err := os.Stat(dst); err == nil {

@@ -169,6 +169,12 @@ func TestMoveAside(t *testing.T) {
 	if b, _ := os.ReadFile(moved); string(b) != "x" {
 		t.Error("the first journal was lost")
 	}
+	// A journal in use is not moved.
+	j, _ := openTestJournal(t, path, 3)
+	defer j.Close()
+	if moved, err := MoveAside(path, now); !errors.Is(err, ErrLocked) || moved != "" {
+		t.Errorf("moved a locked journal: %q %v", moved, err)
+	}
 }
 
 func TestResumeSkipsAppliedAndKeepsSecretsOut(t *testing.T) {
