@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/voxbatch/voxbatch/report"
 	"github.com/voxbatch/voxbatch/voximplant"
@@ -132,5 +133,18 @@ func TestMergedDuplicatesShareTheOutcome(t *testing.T) {
 	}
 	if res.Records[2].Line != 4 {
 		t.Errorf("line of the duplicate: %d", res.Records[2].Line)
+	}
+}
+
+func TestServerPauseIsCapped(t *testing.T) {
+	p := csvPlan(t, "child_account_id,active", []string{"1000,false"})
+	c := &scriptClient{script: []error{&voximplant.APIError{Code: 416, Msg: "repeat after 3600 seconds", RetryAfter: time.Hour}}}
+	start := time.Now()
+	res, err := New(p, c, fastConfig(Config{Workers: 1, Rate: 1000, MaxPause: 50 * time.Millisecond})).Run(context.Background())
+	if err != nil || res.Records[0].Status != report.Applied {
+		t.Fatalf("err %v, record %+v", err, res.Records[0])
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("an hour's Retry-After paused the run for %v", took)
 	}
 }

@@ -38,6 +38,7 @@ type Config struct {
 	BackoffBase    time.Duration // first retry backoff ceiling (default 250ms)
 	BackoffMax     time.Duration // backoff ceiling (default 15s)
 	MaxThrottles   int           // throttled answers one request may meet before it fails (default 100)
+	MaxPause       time.Duration // longest pause a server's Retry-After may impose (default 2m)
 
 	// Todo selects the rows to run (nil: every valid row). Rows left out
 	// keep the record Prefill gave them.
@@ -88,6 +89,9 @@ func (c *Config) defaults() {
 	if c.MaxThrottles <= 0 {
 		c.MaxThrottles = 100
 	}
+	if c.MaxPause <= 0 {
+		c.MaxPause = 2 * time.Minute
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -99,7 +103,7 @@ func (c *Config) defaults() {
 // Stats are the counters of a run so far.
 type Stats struct {
 	Rows      int // rows of the plan
-	Done      int // rows whose outcome this run decided
+	Done      int // rows whose outcome this run decided (applied, failed)
 	Failed    int // rows failed so far
 	Requests  int // HTTP requests sent, retries included
 	Retries   int // attempts after a request's first
@@ -326,7 +330,9 @@ func (r *Runner) Run(ctx context.Context) (*Result, error) {
 	switch {
 	case abortErr != nil:
 		return res, abortErr
-	case ctx.Err() != nil:
+	case ctx.Err() != nil && r.StatusCounts()[report.NotAttempted] > 0:
+		// A signal that came when every row was already decided
+		// interrupted nothing.
 		return res, ErrInterrupted
 	}
 	return res, nil

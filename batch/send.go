@@ -29,18 +29,11 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 	params := r.params(req, rows)
 	throttles, own := 0, 0
 	for {
-		if dispatchCtx.Err() != nil && own == 0 {
-			// Stopped before this request went out: leave it not_attempted
-			// so that a later run sends it.
-			r.finish(rows, report.NotAttempted, nil, &log)
-			return
-		}
-		if err := r.pacer.wait(reqCtx); err != nil {
-			r.finish(rows, report.NotAttempted, nil, &log)
-			return
-		}
-		if r.stopped() && own > 0 {
-			// A retry after the run was stopped: leave the rows to a later run.
+		// Once the run is stopped (a signal, a fatal error, a threshold),
+		// nothing new goes out, first attempts and retries alike: the
+		// rows stay not_attempted for a later run. Only an attempt already
+		// in flight finishes, under reqCtx.
+		if err := r.pacer.wait(dispatchCtx); err != nil || dispatchCtx.Err() != nil {
 			r.finish(rows, report.NotAttempted, nil, &log)
 			return
 		}
@@ -129,14 +122,13 @@ func (r *Runner) onThrottled(v voximplant.Verdict, throttles int, err error, log
 	if pause <= 0 {
 		pause = r.backoff(min(throttles, 4))
 	}
+	if pause > r.cfg.MaxPause {
+		// A proxy's Retry-After of an hour would stall every worker.
+		r.cfg.Logger.Warn("the server asked for a long pause; pausing less", "asked", pause, "pause", r.cfg.MaxPause)
+		pause = r.cfg.MaxPause
+	}
 	r.cfg.Logger.Debug("throttled", append(logArgs, "pause", pause, "error", err)...)
 	r.pacer.throttled(pause, v.RetryAfter > 0)
-}
-
-func (r *Runner) stopped() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.abortErr != nil
 }
 
 // params builds the form of one request: the selector list and the change.
@@ -275,7 +267,9 @@ func (r *Runner) record(i int, tmpl *report.Record) int {
 	r.byStatus[tmpl.Status]++
 	rec.Status, rec.ErrorCode, rec.ErrorMessage, rec.HTTPStatus = tmpl.Status, tmpl.ErrorCode, tmpl.ErrorMessage, tmpl.HTTPStatus
 	rec.Attempts, rec.Request, rec.StartedAt, rec.FinishedAt = tmpl.Attempts, tmpl.Request, tmpl.StartedAt, tmpl.FinishedAt
-	r.done++
+	if tmpl.Status != report.NotAttempted {
+		r.done++ // rows left for a later run are not done
+	}
 	if j := r.cfg.Journal; j != nil && rec.Status != report.NotAttempted {
 		j.Record(i, rec)
 	}

@@ -31,13 +31,15 @@ func (s *Summary) Add(st Status) {
 	s.Rows++
 }
 
-// RowsPerSecond returns Rows divided by Elapsed in seconds, 0 when Elapsed
-// is not positive.
+// RowsPerSecond returns the rows this run sent and decided (applied or
+// failed) per second of Elapsed, 0 when Elapsed is not positive. Rows it
+// did not send (skipped on resume, unchanged, invalid, not attempted) do
+// not count: a resume that sends nothing did no work, fast or slow.
 func (s Summary) RowsPerSecond() float64 {
 	if s.Elapsed <= 0 {
 		return 0
 	}
-	return float64(s.Rows) / s.Elapsed.Seconds()
+	return float64(s.ByStatus[Applied]+s.ByStatus[Failed]) / s.Elapsed.Seconds()
 }
 
 // order returns the statuses of ByStatus to list: every known status in
