@@ -114,8 +114,15 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 			}
 		},
 	})
+	summaryFile, err := createSummary(opts.summary)
+	if err != nil {
+		return err
+	}
 	stopMetrics, err := serveMetrics(opts.metricsAddr, runner, logger)
 	if err != nil {
+		if summaryFile != nil {
+			summaryFile.Close()
+		}
 		return err
 	}
 	defer stopMetrics()
@@ -123,6 +130,14 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 		if stream, err = report.Create(reportPath, format); err != nil {
 			return usageErrorf("%v", err)
 		}
+		// Rows decided before this run (skipped, earlier failures,
+		// unchanged, invalid) go first, so that a report on disk is
+		// complete up to this run's own outcomes even if it is killed.
+		runner.EachDecided(func(_ int, rec *report.Record) {
+			if writeErr == nil {
+				writeErr = stream.Write(*rec)
+			}
+		})
 	}
 	logger.Info("starting", "plan", p.Source, "digest", p.Digest, "rows", len(p.Rows), "report", reportPath)
 	pr := startProgress(e.stderr, e.isTerminal && opts.logFormat == "text", logger, opts.progressInterval,
@@ -135,22 +150,29 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 			writeErr = err
 		}
 	}
+	if writeErr != nil {
+		logger.Warn("the report could not be written as the run went", "error", writeErr)
+	}
+	var post []error // what failed after rows were sent: exit 1, not 2
 	recs := res.Records
 	if err := report.Finalize(reportPath, e.stdout, format, len(recs), func(i int) report.Record { return recs[i] }); err != nil {
-		return fmt.Errorf("write the report: %w", err)
-	}
-	if writeErr != nil {
-		logger.Warn("the report could not be written as the run went; the final report is complete", "error", writeErr)
+		post = append(post, fmt.Errorf("write the report: %w", err))
 	}
 	sum := res.Summary()
-	if err := printSummary(e, opts, logger, sum, reportPath); err != nil {
-		return err
+	if err := printSummary(e, opts, logger, sum, reportPath, summaryFile); err != nil {
+		post = append(post, err)
 	}
 	if err := journal.Close(); err != nil {
-		return fmt.Errorf("close the journal: %w", err)
+		post = append(post, fmt.Errorf("close the journal: %w", err))
 	}
-	if runErr != nil {
+	switch postErr := errors.Join(post...); {
+	case runErr != nil && postErr != nil:
+		return fmt.Errorf("%w; also: %v", runErr, postErr) // keeps runErr's exit code
+	case runErr != nil:
 		return runErr
+	case postErr != nil:
+		return (&cliError{code: exitRowsFailed, err: postErr}).withHint(
+			"the rows were sent and the journal holds their outcomes; rerun the same command to rewrite the report")
 	}
 	if ok := sum.ByStatus[report.Applied] + sum.ByStatus[report.Skipped] + sum.ByStatus[report.Unchanged]; ok < sum.Rows {
 		return errRowsNotApplied
@@ -205,9 +227,23 @@ func openJournal(opts *runOptions, p *plan.Plan, reportPath string, logger *slog
 	return j, rs, nil
 }
 
+// createSummary opens the --summary file before anything is sent, so that
+// a path that cannot be written is a usage error, not a failure after the
+// run. It returns nil without --summary.
+func createSummary(path string) (*os.File, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, usageErrorf("--summary: %v", err)
+	}
+	return f, nil
+}
+
 // printSummary writes the end-of-run summary to stderr (text or a log line)
-// and, with --summary, as JSON to a file.
-func printSummary(e *env, opts *runOptions, logger *slog.Logger, sum report.Summary, reportPath string) error {
+// and, with --summary, as JSON to its file, which it closes.
+func printSummary(e *env, opts *runOptions, logger *slog.Logger, sum report.Summary, reportPath string, f *os.File) error {
 	if opts.logFormat == "json" {
 		logger.LogAttrs(context.Background(), slog.LevelInfo, "summary",
 			append(sum.LogAttrs(), slog.String("report", reportPath))...)
@@ -217,18 +253,17 @@ func printSummary(e *env, opts *runOptions, logger *slog.Logger, sum report.Summ
 			fmt.Fprintf(e.stderr, "report: %s\n", reportPath)
 		}
 	}
-	if opts.summary == "" {
+	if f == nil {
 		return nil
-	}
-	f, err := os.Create(opts.summary)
-	if err != nil {
-		return fmt.Errorf("write the summary: %w", err)
 	}
 	if err := sum.WriteJSON(f); err != nil {
 		f.Close()
 		return fmt.Errorf("write the summary: %w", err)
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write the summary: %w", err)
+	}
+	return nil
 }
 
 func lockedError(err error) error {

@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/voxbatch/voxbatch/plan"
 	"github.com/voxbatch/voxbatch/report"
 	"github.com/voxbatch/voxbatch/voximplant"
 )
@@ -146,5 +148,26 @@ func TestServerPauseIsCapped(t *testing.T) {
 	}
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("an hour's Retry-After paused the run for %v", took)
+	}
+}
+
+func TestEachDecidedListsPrefilledAndInvalidRows(t *testing.T) {
+	src := "child_account_id,active\n1000,false\n12a,false\n1001,false\n"
+	p, err := plan.Load("t.csv", strings.NewReader(src), plan.Options{Format: "csv", SkipInvalid: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := New(p, &scriptClient{}, Config{Prefill: func(i int, rec *report.Record) {
+		if i == 2 {
+			rec.Status = report.Skipped
+		}
+	}})
+	var got []string
+	r.EachDecided(func(i int, rec *report.Record) { got = append(got, fmt.Sprintf("%d:%s", i, rec.Status)) })
+	if strings.Join(got, " ") != "1:invalid 2:skipped" {
+		t.Errorf("decided rows %v", got)
+	}
+	if c := r.StatusCounts(); c[report.NotAttempted] != 1 || c[report.Invalid] != 1 || c[report.Skipped] != 1 {
+		t.Errorf("status counts %v", c)
 	}
 }

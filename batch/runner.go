@@ -212,6 +212,19 @@ func (res *Result) Summary() report.Summary {
 	return s
 }
 
+// EachDecided calls fn for every row whose record is already decided before
+// the run (invalid, or prefilled from an earlier run), in plan order. Call it
+// before Run.
+func (r *Runner) EachDecided(fn func(i int, rec *report.Record)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range r.recs {
+		if r.recs[i].Status != report.NotAttempted {
+			fn(i, &r.recs[i])
+		}
+	}
+}
+
 // Stats returns the counters so far; safe to call while Run runs.
 func (r *Runner) Stats() Stats {
 	r.mu.Lock()
