@@ -108,6 +108,7 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 		Journal:        journal,
 		Todo:           todo,
 		Prefill:        prefill,
+		Unknown:        resume.Unknown,
 		OnOutcome: func(i int, rec *report.Record) {
 			if stream != nil && writeErr == nil {
 				writeErr = stream.Write(*rec)

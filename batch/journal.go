@@ -158,8 +158,11 @@ func readJournal(f *os.File, path, digest string, rows int) (*Earlier, int64, er
 			// crash's trace: refuse rather than guess.
 			return nil, 0, fmt.Errorf("journal %s:%d: malformed line", path, lineNo)
 		}
-		if recs.entries[i].status == 0 {
+		switch had, has := recs.entries[i].isOutcome(), ent.isOutcome(); {
+		case has && !had:
 			recs.n++
+		case had && !has:
+			recs.n--
 		}
 		recs.entries[i] = ent
 		off += int64(len(line))
@@ -171,6 +174,15 @@ func readJournal(f *os.File, path, digest string, rows int) (*Earlier, int64, er
 func (j *Journal) Record(i int, rec *report.Record) {
 	j.mu.Lock()
 	j.buf = appendJournalLine(j.buf, i, rec)
+	j.mu.Unlock()
+}
+
+// RecordSent appends a marker that row i's request is being sent; the
+// row's outcome, recorded later, supersedes it.
+func (j *Journal) RecordSent(i int) {
+	j.mu.Lock()
+	j.buf = strconv.AppendInt(j.buf, int64(i), 10)
+	j.buf = append(j.buf, ' ', sentCode, ' ', '0', ' ', '0', ' ', '0', ' ', '0', ' ', '0', ' ', '0', ' ', '"', '"', '\n')
 	j.mu.Unlock()
 }
 

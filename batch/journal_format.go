@@ -17,6 +17,12 @@ var statusCodes = map[report.Status]byte{
 	report.Applied: 'A', report.Failed: 'F', report.NotAttempted: 'N', report.Unchanged: 'U',
 }
 
+// sentCode marks a row whose request was sent and not yet answered. Only
+// rows that set a password or a new email are marked: for them a resend
+// after a crash can meet "used before" (535) or "not unique" (128), and the
+// runner must know that the first attempt may have been applied.
+const sentCode = 'S'
+
 func statusFromCode(c byte) (report.Status, bool) {
 	switch c {
 	case 'A':
@@ -41,6 +47,10 @@ type entry struct {
 	msg               string
 }
 
+// isOutcome tells whether the entry records an outcome (not nothing, not a
+// sent marker).
+func (en *entry) isOutcome() bool { return en.status != 0 && en.status != sentCode }
+
 // Earlier holds the outcomes that earlier runs recorded, by row index.
 type Earlier struct {
 	entries []entry
@@ -52,7 +62,7 @@ func (e *Earlier) Len() int { return e.n }
 
 // Get returns row i's recorded outcome, if any.
 func (e *Earlier) Get(i int) (report.Record, bool) {
-	if e == nil || i < 0 || i >= len(e.entries) || e.entries[i].status == 0 {
+	if e == nil || i < 0 || i >= len(e.entries) || e.entries[i].status == 0 || e.entries[i].status == sentCode {
 		return report.Record{}, false
 	}
 	en := &e.entries[i]
@@ -62,6 +72,12 @@ func (e *Earlier) Get(i int) (report.Record, bool) {
 		StartedAt: fromMillis(en.started), FinishedAt: fromMillis(en.finished),
 		ErrorCode: int(en.code), HTTPStatus: int(en.httpStatus), ErrorMessage: en.msg,
 	}, true
+}
+
+// Sent reports whether row i was last recorded as sent without an answer: a
+// run stopped (crashed) while its request was in flight.
+func (e *Earlier) Sent(i int) bool {
+	return e != nil && i >= 0 && i < len(e.entries) && e.entries[i].status == sentCode
 }
 
 // Status returns row i's recorded status ("" if none) without building a
@@ -118,7 +134,7 @@ func parseJournalLine(line []byte) (int, entry, error) {
 			if len(field) != 1 {
 				return 0, en, errMalformed
 			}
-			if _, ok := statusFromCode(field[0]); !ok {
+			if _, ok := statusFromCode(field[0]); !ok && field[0] != sentCode {
 				return 0, en, errMalformed
 			}
 			en.status = field[0]

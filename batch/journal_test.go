@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,4 +226,56 @@ func TestResumeSkipsAppliedAndKeepsSecretsOut(t *testing.T) {
 			t.Fatalf("retry failed: calls %v, statuses %v", c.calls, st)
 		}
 	}
+}
+
+func TestResumeAfterCrashMidPasswordChange(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.state")
+	p := csvPlan(t, "child_account_id,new_child_account_password,active", []string{"1000,Secret-Pass1,", "1001,,false"})
+	// The first run is "killed" while the password request is in flight:
+	// the client never answers, and the journal keeps only the marker.
+	j, e := openTestJournal(t, path, len(p.Rows))
+	rs := &Resume{Earlier: e}
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &blockingClient{sent: make(chan struct{}, 1)}
+	go func() { <-c.sent; cancel() }()
+	New(p, c, fastConfig(Config{Workers: 1, Rate: 1000, Grace: time.Millisecond, Journal: j,
+		Todo: rs.Todo, Prefill: rs.Prefill, Unknown: rs.Unknown})).Run(ctx)
+	j.Close()
+	raw, _ := os.ReadFile(path)
+	if !strings.Contains(string(raw), "\n0 S ") || strings.Contains(string(raw), "Secret-Pass1") {
+		t.Fatalf("journal after the crash:\n%s", raw)
+	}
+
+	// The rerun meets "used before": the lost attempt applied it.
+	j, e = openTestJournal(t, path, len(p.Rows))
+	defer j.Close()
+	if !e.Sent(0) || e.Sent(1) || e.Len() != 0 {
+		t.Fatalf("sent 0: %v, sent 1: %v, outcomes %d", e.Sent(0), e.Sent(1), e.Len())
+	}
+	rs = &Resume{Earlier: e}
+	sc := &scriptClient{script: []error{apiErr(535)}}
+	res, err := New(p, sc, fastConfig(Config{Workers: 1, Rate: 1000, Journal: j,
+		Todo: rs.Todo, Prefill: rs.Prefill, Unknown: rs.Unknown})).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := res.Records[0]; rec.Status != report.Applied || !strings.Contains(rec.ErrorMessage, "earlier attempt") {
+		t.Errorf("password row after the crash: %+v", rec)
+	}
+}
+
+// blockingClient signals its first call and then waits for the caller's
+// context, as a server that never answers.
+type blockingClient struct {
+	scriptClient
+	sent chan struct{}
+}
+
+func (c *blockingClient) SetChildAccountInfo(ctx context.Context, _ url.Values) error {
+	select {
+	case c.sent <- struct{}{}:
+	default:
+	}
+	<-ctx.Done()
+	return ctx.Err()
 }

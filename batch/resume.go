@@ -22,6 +22,10 @@ func (rs *Resume) Todo(i int) bool {
 	return true
 }
 
+// Unknown reports whether row i was in flight when an earlier run stopped,
+// so that its change may have been applied.
+func (rs *Resume) Unknown(i int) bool { return rs.Earlier.Sent(i) }
+
 // Prefill gives rows that will not be sent their earlier outcome: applied
 // rows become skipped, keeping their original times; failed rows (without
 // RetryFailed) keep their failure.

@@ -43,6 +43,10 @@ type Config struct {
 	// Todo selects the rows to run (nil: every valid row). Rows left out
 	// keep the record Prefill gave them.
 	Todo func(row int) bool
+	// Unknown, when set, tells which rows an earlier run sent without
+	// getting an answer (Resume.Unknown): their change may have been
+	// applied, which a "used before" or "not unique" answer then confirms.
+	Unknown func(row int) bool
 	// Prefill, when set, gives the starting record of row i (a resumed
 	// run's skipped rows); otherwise rows start not_attempted.
 	Prefill func(i int, rec *report.Record)

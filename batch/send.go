@@ -26,8 +26,13 @@ type attemptLog struct {
 // the number of attempts that already carried these rows in a larger chunk.
 func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, rows []int32, seq, prior int) {
 	log := attemptLog{seq: seq, attempts: prior, started: r.cfg.Now()}
+	if r.cfg.Unknown != nil {
+		for _, row := range rows {
+			log.unknown = log.unknown || r.cfg.Unknown(int(row))
+		}
+	}
 	params := r.params(req, rows)
-	throttles, own := 0, 0
+	throttles, own, marked := 0, 0, false
 	for {
 		// Once the run is stopped (a signal, a fatal error, a threshold),
 		// nothing new goes out, first attempts and retries alike: the
@@ -36,6 +41,13 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 		if err := r.pacer.wait(dispatchCtx); err != nil || dispatchCtx.Err() != nil {
 			r.finish(rows, report.NotAttempted, nil, &log)
 			return
+		}
+		if !marked && req.Change.Solo() {
+			if !r.markSent(rows) {
+				r.finish(rows, report.NotAttempted, nil, &log)
+				return
+			}
+			marked = true
 		}
 		r.tokenMu.Lock()
 		gen := r.tokenGen
@@ -112,6 +124,28 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 			return
 		}
 	}
+}
+
+// markSent journals that rows (a password or email change) are about to be
+// sent, before they are: a run killed before the answer leaves a rerun that
+// knows the change may have been applied. A journal that cannot be written
+// stops the run; markSent then returns false.
+func (r *Runner) markSent(rows []int32) bool {
+	j := r.cfg.Journal
+	if j == nil {
+		return true
+	}
+	for _, row := range rows {
+		j.RecordSent(int(row))
+		for _, d := range r.plan.Dups(int(row)) {
+			j.RecordSent(d)
+		}
+	}
+	if err := j.Write(); err != nil {
+		r.abort(&AbortError{Reason: "journal", Err: err})
+		return false
+	}
+	return true
 }
 
 // onThrottled handles a throttled answer: it counts it, pauses every worker
