@@ -168,9 +168,9 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 	}
 	switch postErr := errors.Join(post...); {
 	case runErr != nil && postErr != nil:
-		return fmt.Errorf("%w; also: %v", runErr, postErr) // keeps runErr's exit code
+		return withRunHint(fmt.Errorf("%w; also: %v", runErr, postErr)) // keeps runErr's exit code
 	case runErr != nil:
-		return runErr
+		return withRunHint(runErr)
 	case postErr != nil:
 		return (&cliError{code: exitRowsFailed, err: postErr}).withHint(
 			"the rows were sent and the journal holds their outcomes; rerun the same command to rewrite the report")
@@ -270,4 +270,24 @@ func printSummary(e *env, opts *runOptions, logger *slog.Logger, sum report.Summ
 func lockedError(err error) error {
 	return (&cliError{code: exitMismatch, err: err}).withHint(
 		"another voxbatch run is using this journal; wait for it to finish, or give this run its own --state")
+}
+
+// withRunHint adds what the operator can do about a run that stopped early.
+func withRunHint(err error) error {
+	code, _ := batchExitCode(err)
+	ce := &cliError{code: code, err: err}
+	var ae *voximplant.APIError
+	switch {
+	case errors.Is(err, batch.ErrInterrupted):
+		ce.hint = "rerun the same command to resume; rows already applied are not sent again"
+	case errors.As(err, &ae) && ae.Code == 100:
+		ce.hint = "check the credentials: account_id, key_id and private_key must be one service account's, as the control panel gave them"
+	case errors.As(err, &ae) && (ae.Code == 103 || ae.Code == 104):
+		ce.hint = "the service account may not call SetChildAccountInfo; give it a role that can manage child accounts"
+	case errors.As(err, &ae) && ae.Code >= 447:
+		ce.hint = "the API refused the token even after renewal; check this machine's clock (NTP)"
+	default:
+		ce.hint = "fix the cause, then rerun the same command: rows not attempted are sent then"
+	}
+	return ce
 }

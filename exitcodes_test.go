@@ -34,12 +34,13 @@ func TestRunExitCodes(t *testing.T) {
 		name string
 		args []string
 		want int
+		hint string
 	}{
-		{"all applied", []string{"run", good, "--credentials", creds}, exitOK},
-		{"unknown account", []string{"run", mixed, "--credentials", creds}, exitRowsFailed},
-		{"auth failure", []string{"run", good, "--credentials", wrongCreds, "--fresh"}, exitAborted},
-		{"threshold", []string{"run", mixed, "--credentials", creds, "--max-failures", "1", "--chunk-size", "1", "--workers", "1", "--fresh"}, exitAborted},
-		{"summary path unwritable", []string{"run", good, "--credentials", creds, "--fresh", "--summary", filepath.Join(dir, "no", "such", "dir", "s.json")}, exitUsage},
+		{"all applied", []string{"run", good, "--credentials", creds}, exitOK, ""},
+		{"unknown account", []string{"run", mixed, "--credentials", creds}, exitRowsFailed, "some rows were not applied"},
+		{"auth failure", []string{"run", good, "--credentials", wrongCreds, "--fresh"}, exitAborted, "hint: check the credentials"},
+		{"threshold", []string{"run", mixed, "--credentials", creds, "--max-failures", "1", "--chunk-size", "1", "--workers", "1", "--fresh"}, exitAborted, "hint: fix the cause"},
+		{"summary path unwritable", []string{"run", good, "--credentials", creds, "--fresh", "--summary", filepath.Join(dir, "no", "such", "dir", "s.json")}, exitUsage, "--summary"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,6 +49,9 @@ func TestRunExitCodes(t *testing.T) {
 			args := append(tt.args, "--endpoint", endpoint, "--report", filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".csv"))
 			if code := dispatch(context.Background(), e, args); code != tt.want {
 				t.Fatalf("exit %d, want %d\n%s", code, tt.want, errb)
+			}
+			if !strings.Contains(errb.String(), tt.hint) {
+				t.Errorf("stderr lacks %q:\n%s", tt.hint, errb)
 			}
 			if tt.want == exitUsage && s.Stats().Requests != before {
 				t.Errorf("a usage error sent %d requests", s.Stats().Requests-before)
