@@ -52,6 +52,8 @@ type builder struct {
 	// first row of each account, per selector kind; "all" is ID 0
 	ids           idIndex
 	names, emails map[string]int32
+	// first row giving each new_child_account_email (lower case)
+	newEmails map[string]int32
 
 	// accounts of the rows not yet given their Account, packed
 	accBuf []byte
@@ -187,12 +189,41 @@ func (b *builder) add(r *rawRow) {
 			}
 		}
 	}
+	if first == nil && row.Dup < 0 {
+		b.checkNewEmail(&first, r, idx, row.Change)
+	}
 	if first != nil {
 		row.Change, row.Err = nil, first
 	} else {
 		row.Kind = kind
 	}
 	b.appendRow(row, acc)
+}
+
+// checkNewEmail refuses a new_child_account_email that an earlier row gives
+// to another account: an address belongs to one account, so the second
+// request could only fail with 128 at run time.
+func (b *builder) checkNewEmail(first **RowError, r *rawRow, idx int32, c *Change) {
+	v, ok := c.Get(NewChildAccountEmail)
+	if !ok {
+		return
+	}
+	key := strings.ToLower(v)
+	if prev, ok := b.newEmails[key]; ok {
+		f := r.val[NewChildAccountEmail]
+		line := f.line
+		if line == 0 {
+			line = r.line
+		}
+		b.fail(first, line, NewChildAccountEmail.String(), v, newProblem(ErrConflict,
+			quote(v)+" is also given to another account on line "+strconv.Itoa(b.plan.Rows[prev].Line)+
+				"; an address belongs to one account"))
+		return
+	}
+	if b.newEmails == nil {
+		b.newEmails = map[string]int32{}
+	}
+	b.newEmails[key] = idx
 }
 
 // appendRow appends row with its account and feeds it to the digest.
