@@ -52,7 +52,8 @@ type builder struct {
 	// first row of each account, per selector kind; "all" is ID 0
 	ids           idIndex
 	names, emails map[string]int32
-	// first row giving each new_child_account_email (lower case)
+	// first row giving each new_child_account_email, by selector kind and
+	// the address in lower case
 	newEmails map[string]int32
 
 	// accounts of the rows not yet given their Account, packed
@@ -190,7 +191,7 @@ func (b *builder) add(r *rawRow) {
 		}
 	}
 	if first == nil && row.Dup < 0 {
-		b.checkNewEmail(&first, r, idx, row.Change)
+		b.checkNewEmail(&first, r, idx, kind, row.Change)
 	}
 	if first != nil {
 		row.Change, row.Err = nil, first
@@ -200,15 +201,17 @@ func (b *builder) add(r *rawRow) {
 	b.appendRow(row, acc)
 }
 
-// checkNewEmail refuses a new_child_account_email that an earlier row gives
-// to another account: an address belongs to one account, so the second
-// request could only fail with 128 at run time.
-func (b *builder) checkNewEmail(first **RowError, r *rawRow, idx int32, c *Change) {
+// checkNewEmail refuses a new_child_account_email that an earlier row of
+// the same selector kind gives to another account: an address belongs to
+// one account, so the second request could only fail with 128 at run time.
+// Across kinds (an id and a name) the rows may name one account, which
+// cannot be known offline.
+func (b *builder) checkNewEmail(first **RowError, r *rawRow, idx int32, kind SelectorKind, c *Change) {
 	v, ok := c.Get(NewChildAccountEmail)
 	if !ok {
 		return
 	}
-	key := strings.ToLower(v)
+	key := string(rune('0'+kind)) + strings.ToLower(v)
 	if prev, ok := b.newEmails[key]; ok {
 		f := r.val[NewChildAccountEmail]
 		line := f.line
