@@ -71,14 +71,26 @@ func writeDryRunJSON(w io.Writer, p *plan.Plan, s plan.Summary, reqs []plan.Requ
 		doc.Requests = append(doc.Requests, dryRunRequest{Seq: r.Seq, Method: "SetChildAccountInfo",
 			Params: redactedParams(p, r), Lines: r.Lines(p)})
 	}
+	doc.Invalid = invalidRows(p)
+	return writeIndentedJSON(w, doc)
+}
+
+// invalidRows lists the rows kept as invalid under --skip-invalid.
+func invalidRows(p *plan.Plan) []dryRunInvalid {
+	var out []dryRunInvalid
 	for _, row := range p.Rows {
 		if row.Err != nil {
-			doc.Invalid = append(doc.Invalid, dryRunInvalid{Line: row.Line, Error: row.Err.Error()})
+			out = append(out, dryRunInvalid{Line: row.Line, Error: row.Err.Error()})
 		}
 	}
+	return out
+}
+
+// writeIndentedJSON writes v as indented JSON for people to read.
+func writeIndentedJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return enc.Encode(v)
 }
 
 // writeDryRunText prints one line per request: sequence number, method,

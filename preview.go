@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -210,14 +209,8 @@ func writePreviewJSON(w io.Writer, p *plan.Plan, pv *batch.Preview) error {
 		}
 		doc.Accounts = append(doc.Accounts, pa)
 	}
-	for _, row := range p.Rows {
-		if row.Err != nil {
-			doc.Invalid = append(doc.Invalid, dryRunInvalid{Line: row.Line, Error: row.Err.Error()})
-		}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	doc.Invalid = invalidRows(p)
+	return writeIndentedJSON(w, doc)
 }
 
 // skipUnchanged is the first step of `run --skip-unchanged`: it reads the

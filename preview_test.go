@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,37 +14,13 @@ import (
 	"github.com/voxbatch/voxbatch/voxsim"
 )
 
-var (
-	pvKeyOnce sync.Once
-	pvKey     *rsa.PrivateKey
-)
-
-// pvSim serves a simulator of n accounts in this process, with one RSA key
-// shared by these tests, and sets the state the preview plan expects:
-// account 1001 already inactive, 1004 already German. Its statistics start
-// at zero. It returns the server, the endpoint and a credentials file.
+// pvSim serves a simulator of n accounts in this process and sets the
+// state the preview plan expects: account 1001 already inactive, 1004
+// already German. Its statistics start at zero. It returns the server, the
+// endpoint and a credentials file.
 func pvSim(t *testing.T, n int) (*voxsim.Server, string, string) {
 	t.Helper()
-	pvKeyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		pvKey = k
-	})
-	s, err := voxsim.New(voxsim.Config{Accounts: n, Key: pvKey, Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds := filepath.Join(t.TempDir(), "creds.json")
-	if err := s.WriteCredentials(creds); err != nil {
-		t.Fatal(err)
-	}
-	endpoint, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, endpoint, creds := startInProcessSim(t, voxsim.Config{Accounts: n, Seed: 1})
 	c, err := voximplant.LoadCredentials(creds)
 	if err != nil {
 		t.Fatal(err)

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -13,10 +16,27 @@ import (
 	"github.com/voxbatch/voxbatch/voxsim"
 )
 
+var (
+	simKeyOnce sync.Once
+	simKey     *rsa.PrivateKey
+)
+
 // startInProcessSim serves a simulator in this process and writes its
-// credentials; it returns the endpoint and the credentials path.
+// credentials; it returns the endpoint and the credentials path. The
+// simulators of these tests share one RSA key, made once, unless cfg has
+// its own.
 func startInProcessSim(t *testing.T, cfg voxsim.Config) (*voxsim.Server, string, string) {
 	t.Helper()
+	simKeyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		simKey = k
+	})
+	if cfg.Key == nil {
+		cfg.Key = simKey
+	}
 	s, err := voxsim.New(cfg)
 	if err != nil {
 		t.Fatal(err)
