@@ -140,6 +140,7 @@ type Runner struct {
 	pacer  *pacer
 
 	mu       sync.Mutex // guards recs, done, failed, and OnOutcome calls
+	reqs     []plan.Request // built by New from the rows to do
 	recs     []report.Record
 	byStatus map[report.Status]int
 	done     int
@@ -195,6 +196,7 @@ func New(p *plan.Plan, client Client, cfg Config) *Runner {
 	for i := range r.recs {
 		r.byStatus[r.recs[i].Status]++
 	}
+	r.cut()
 	return r
 }
 
@@ -255,12 +257,29 @@ func (r *Runner) outcomeCounts() map[string]int {
 	return m
 }
 
-// Todo is the number of rows this run will try, known once Run has begun
-// (0 before).
+// Todo is the number of rows this run will try.
 func (r *Runner) Todo() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.todo
+}
+
+// cut builds the requests from the rows still to do and says whether there
+// is anything to send.
+func (r *Runner) cut() {
+	r.reqs = plan.Chunk(r.plan, r.cfg.Todo, r.cfg.ChunkSize)
+	for i := range r.reqs {
+		r.todo += len(r.reqs[i].Rows)
+		for _, row := range r.reqs[i].Rows {
+			r.todo += len(r.plan.Dups(int(row)))
+		}
+	}
+	r.nextSeq.Store(int64(len(r.reqs)))
+	if r.todo == 0 {
+		r.cfg.Logger.Info("nothing left to send", "rows", len(r.plan.Rows))
+	} else {
+		r.cfg.Logger.Info("sending", "rows", r.todo, "requests", len(r.reqs))
+	}
 }
 
 // Run sends the plan's requests and returns when every request is decided,
@@ -269,22 +288,7 @@ func (r *Runner) Todo() int {
 // complete in every case.
 func (r *Runner) Run(ctx context.Context) (*Result, error) {
 	start := r.cfg.Now()
-	reqs := plan.Chunk(r.plan, r.cfg.Todo, r.cfg.ChunkSize)
-	r.mu.Lock()
-	for i := range reqs {
-		r.todo += len(reqs[i].Rows)
-		for _, row := range reqs[i].Rows {
-			r.todo += len(r.plan.Dups(int(row)))
-		}
-	}
-	todo := r.todo
-	r.mu.Unlock()
-	r.nextSeq.Store(int64(len(reqs)))
-	if todo == 0 {
-		r.cfg.Logger.Info("nothing left to send", "rows", len(r.plan.Rows))
-	} else {
-		r.cfg.Logger.Info("sending", "rows", todo, "requests", len(reqs))
-	}
+	reqs := r.reqs
 
 	// Requests in flight outlive the dispatching context: a signal stops
 	// dispatch at once but gives in-flight requests Grace to finish.
