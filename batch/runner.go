@@ -139,7 +139,7 @@ type Runner struct {
 	cfg    Config
 	pacer  *pacer
 
-	mu       sync.Mutex // guards recs, done, failed, and OnOutcome calls
+	mu       sync.Mutex     // guards recs, done, failed, and OnOutcome calls
 	reqs     []plan.Request // built by New from the rows to do
 	recs     []report.Record
 	byStatus map[report.Status]int
