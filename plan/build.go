@@ -180,7 +180,12 @@ func (b *builder) add(r *rawRow) {
 	if first == nil {
 		row.Change = b.in.intern(set, &vals)
 		if prev, ok := b.firstOf(kind, acc, id, idx); ok {
-			if pc := b.plan.Rows[prev].Change; pc == row.Change {
+			if pc := b.plan.Rows[prev].Change; pc == nil {
+				// The earlier row was found invalid after it was
+				// registered (a new email given twice).
+				b.fail(&first, r.sel[kind].line, kind.String(), acc, newProblem(ErrConflict,
+					"account "+quote(acc)+" is also on line "+strconv.Itoa(b.plan.Rows[prev].Line)+", which is invalid"))
+			} else if pc == row.Change {
 				row.Dup = prev
 				b.plan.dups[prev] = append(b.plan.dups[prev], idx)
 			} else {

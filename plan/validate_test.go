@@ -90,6 +90,8 @@ func TestValidationRules(t *testing.T) {
 			`plan.csv:3: child_account_id: account "all" conflicts with line 2 (different active)`},
 		{"one new email for two accounts", "child_account_id,new_child_account_email\n7,a@example.com\n8,A@example.com\n7,a@example.com\n", plan.Options{}, plan.ErrConflict,
 			`plan.csv:3: new_child_account_email: "A@example.com" is also given to another account on line 2; an address belongs to one account`},
+		{"new email given twice, then the account again", "child_account_id,new_child_account_email\n7,a@example.com\n8,a@example.com\n8,b@example.com\n", plan.Options{}, plan.ErrConflict,
+			`plan.csv:3: new_child_account_email: "a@example.com" is also given to another account on line 2; an address belongs to one account`},
 		{"cell without header", "child_account_id,active\n1,false,oops\n", plan.Options{}, plan.ErrSyntax,
 			`plan.csv:2: column 3: a value in a column without a header`},
 		{"bare quote", "child_account_name,active\nBob \"the\" Builder,false\n", plan.Options{}, plan.ErrSyntax,
