@@ -24,6 +24,7 @@ type scriptClient struct {
 	calls    []url.Values
 	renewals int
 	accounts []voximplant.AccountInfo
+	getErr   error // every GetChildrenAccounts fails with it, if set
 	gets     int
 }
 
@@ -43,6 +44,9 @@ func (c *scriptClient) GetChildrenAccounts(context.Context, url.Values) (*voximp
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gets++
+	if c.getErr != nil {
+		return nil, c.getErr
+	}
 	return &voximplant.ChildrenAccounts{Result: c.accounts, Count: len(c.accounts), TotalCount: len(c.accounts)}, nil
 }
 
@@ -62,6 +66,7 @@ func TestSendScripts(t *testing.T) {
 		header, row  string
 		script       []error
 		accounts     []voximplant.AccountInfo
+		getErr       error
 		wantStatus   report.Status
 		wantCode     int
 		wantCalls    int
@@ -89,13 +94,24 @@ func TestSendScripts(t *testing.T) {
 			script:     []error{unanswered, apiErr(128)},
 			accounts:   []voximplant.AccountInfo{{AccountID: 2000, AccountEmail: "new@example.test"}},
 			wantStatus: report.Failed, wantCode: 128, wantCalls: 2},
+		{name: "email selector, 199 after unanswered attempt, new email present", header: "child_account_email,new_child_account_email", row: "old@example.test,new@example.test",
+			script:     []error{unanswered, apiErr(199)},
+			accounts:   []voximplant.AccountInfo{{AccountID: 1000, AccountEmail: "new@example.test"}},
+			wantStatus: report.Applied, wantCalls: 2},
+		{name: "email selector, 128 after unanswered attempt: the old address still exists", header: "child_account_email,new_child_account_email", row: "old@example.test,new@example.test",
+			script:     []error{unanswered, apiErr(128)},
+			accounts:   []voximplant.AccountInfo{{AccountID: 2000, AccountEmail: "new@example.test"}},
+			wantStatus: report.Failed, wantCode: 128, wantCalls: 2},
+		{name: "the check cannot read back: left undecided", header: "child_account_id,new_child_account_email", row: "1000,new@example.test",
+			script: []error{unanswered, apiErr(128)}, getErr: apiErr(100),
+			wantStatus: report.NotAttempted, wantCode: 128, wantCalls: 2},
 		{name: "fatal 100", header: "child_account_id,active", row: "1000,false",
 			script: []error{apiErr(100)}, wantStatus: report.NotAttempted, wantCode: 100, wantCalls: 1, wantAbort: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := csvPlan(t, tt.header, []string{tt.row})
-			c := &scriptClient{script: tt.script, accounts: tt.accounts}
+			c := &scriptClient{script: tt.script, accounts: tt.accounts, getErr: tt.getErr}
 			res, err := New(p, c, fastConfig(Config{Workers: 1, Rate: 1000, MaxAttempts: 3})).Run(context.Background())
 			var ae *AbortError
 			if tt.wantAbort != errors.As(err, &ae) {

@@ -279,3 +279,30 @@ func (c *blockingClient) SetChildAccountInfo(ctx context.Context, _ url.Values) 
 	<-ctx.Done()
 	return ctx.Err()
 }
+
+func TestSentMarkerClearedByADefiniteStop(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.state")
+	p := csvPlan(t, "child_account_id,new_child_account_password", []string{"1000,Secret-Pass1"})
+	// The run is stopped by a fatal answer: the request was answered, so
+	// the marker must not make a later 535 look applied.
+	j, e := openTestJournal(t, path, len(p.Rows))
+	rs := &Resume{Earlier: e}
+	New(p, &scriptClient{script: []error{apiErr(103)}}, fastConfig(Config{Workers: 1, Rate: 1000, Journal: j,
+		Todo: rs.Todo, Prefill: rs.Prefill, Unknown: rs.Unknown})).Run(context.Background())
+	j.Close()
+	j, e = openTestJournal(t, path, len(p.Rows))
+	defer j.Close()
+	if e.Sent(0) {
+		raw, _ := os.ReadFile(path)
+		t.Fatalf("the sent marker survived a definite answer:\n%s", raw)
+	}
+	rs = &Resume{Earlier: e}
+	res, err := New(p, &scriptClient{script: []error{apiErr(535)}}, fastConfig(Config{Workers: 1, Rate: 1000, Journal: j,
+		Todo: rs.Todo, Prefill: rs.Prefill, Unknown: rs.Unknown})).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := res.Records[0]; rec.Status != report.Failed || rec.ErrorCode != 535 {
+		t.Errorf("a genuine 535 after a definite stop: %+v", rec)
+	}
+}

@@ -22,6 +22,7 @@ import (
 const (
 	cutFactor        = 0.7
 	cutFactorAsked   = 0.5
+	maxCut           = 0.25 // the ceiling never falls below this share of the rate at once
 	recoverPerSecond = 0.1
 	kneeFactor       = 0.9
 	probePerSecond   = 0.01
@@ -115,9 +116,13 @@ func (p *pacer) throttled(d time.Duration, asked bool) {
 		return
 	}
 	p.lastCut = now
+	// The ceiling is the rate throttled at, or what the server was seen to
+	// accept if lower, but never below a quarter of the rate: a meter that
+	// saw little (a shared or per-minute quota) must not drive the rate to
+	// its floor, from which it would take minutes to climb.
 	p.ceiling = p.cur
 	if seen, ok := p.meter.rate(now); ok && seen < p.ceiling {
-		p.ceiling = seen
+		p.ceiling = math.Max(seen, p.cur*maxCut)
 	}
 	p.lastRaise = now
 	cut := cutFactor
@@ -233,6 +238,8 @@ const (
 	meterBuckets = int(time.Second / meterBucket)
 	// meterMinSpan is the shortest history the meter gives a rate for.
 	meterMinSpan = 250 * time.Millisecond
+	// meterMinEvents is the fewest events the meter gives a rate for.
+	meterMinEvents = 5
 )
 
 func epoch(t time.Time) int64 { return t.UnixNano() / int64(meterBucket) }
@@ -271,6 +278,9 @@ func (m *meter) rate(now time.Time) (float64, bool) {
 		if e-m.epochs[i] < int64(meterBuckets) {
 			n += m.counts[i]
 		}
+	}
+	if n < meterMinEvents {
+		return 0, false // too few to tell a rate from
 	}
 	return float64(n) / span.Seconds(), true
 }

@@ -101,6 +101,35 @@ func TestPacerCeilingFromWhatTheServerAccepted(t *testing.T) {
 	}
 }
 
+func TestPacerDoesNotCollapseWithoutSuccesses(t *testing.T) {
+	clk := &fakeClock{t: time.Unix(1e9, 0)}
+	p := newPacer(10, 1, 4, clk.now)
+	// Throttled again and again with no success in between (a quota
+	// shared with others): the meter sees nothing, and must not count as
+	// "the server accepts 0".
+	for i := 0; i < 3; i++ {
+		p.throttled(time.Second, true)
+		clk.t = clk.t.Add(1200 * time.Millisecond)
+	}
+	if got := p.rate(); got < 10*0.5*0.5*0.5-1e-9 {
+		t.Errorf("rate %v after three throttles from 10", got)
+	}
+	if p.ceiling < 1 {
+		t.Errorf("ceiling %v", p.ceiling)
+	}
+	// One throttle never takes the ceiling below a quarter of the rate.
+	clk2 := &fakeClock{t: time.Unix(1e9, 0)}
+	q := newPacer(100, 1, 4, clk2.now)
+	for i := 0; i < 10; i++ { // a trickle of 10 successes a second
+		q.succeeded()
+		clk2.t = clk2.t.Add(100 * time.Millisecond)
+	}
+	q.throttled(0, false)
+	if q.ceiling != 25 {
+		t.Errorf("ceiling %v after one throttle at 100, want 25", q.ceiling)
+	}
+}
+
 func TestPacerWaitHonoursPauseAndContext(t *testing.T) {
 	p := newPacer(1000, 1, 1, time.Now)
 	p.throttled(50*time.Millisecond, true)

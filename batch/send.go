@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ type attemptLog struct {
 	attempts int       // attempts that carried these rows, ancestors' included
 	started  time.Time // first attempt that carried them
 	unknown  bool      // some attempt was written and never answered
+	marked   bool      // this run journaled the rows as sent (markSent)
 }
 
 // send carries rows (primary rows of req, all of one change) through their
@@ -32,7 +34,7 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 		}
 	}
 	params := r.params(req, rows)
-	throttles, own, marked := 0, 0, false
+	throttles, own := 0, 0
 	for {
 		// Once the run is stopped (a signal, a fatal error, a threshold),
 		// nothing new goes out, first attempts and retries alike: the
@@ -42,12 +44,12 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 			r.finish(rows, report.NotAttempted, nil, &log)
 			return
 		}
-		if !marked && req.Change.Solo() {
+		if !log.marked && req.Change.Solo() {
 			if !r.markSent(rows) {
 				r.finish(rows, report.NotAttempted, nil, &log)
 				return
 			}
-			marked = true
+			log.marked = true
 		}
 		r.tokenMu.Lock()
 		gen := r.tokenGen
@@ -72,7 +74,9 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 		}
 		if reqCtx.Err() != nil {
 			// The grace period ran out; the outcome is unknown, and a rerun
-			// re-sends (the change is idempotent).
+			// re-sends (the change is idempotent, and a password or email
+			// row keeps its sent marker).
+			log.unknown = true
 			r.finish(rows, report.NotAttempted, err, &log)
 			return
 		}
@@ -109,13 +113,24 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 				r.send(reqCtx, dispatchCtx, req, rows[half:], int(r.nextSeq.Add(1)), log.attempts)
 				return
 			}
-			if log.unknown && r.appliedEarlier(reqCtx, req, rows[0], err) {
-				r.finish(rows, report.Applied, nil, &log, "an earlier attempt that got no answer applied it: "+err.Error())
-				return
+			if log.unknown {
+				applied, cerr := r.appliedEarlier(reqCtx, req, rows[0], err)
+				if cerr != nil {
+					// Undecided: leave the row, and its sent marker, to a
+					// later run rather than call it failed.
+					r.cfg.Logger.Warn("could not check whether an unanswered attempt was applied", "request", log.seq, "error", cerr)
+					r.finish(rows, report.NotAttempted, err, &log)
+					return
+				}
+				if applied {
+					r.finish(rows, report.Applied, nil, &log, "an earlier attempt that got no answer applied it: "+err.Error())
+					return
+				}
 			}
 			r.finish(rows, report.Failed, err, &log)
 			return
 		case voximplant.Canceled:
+			log.unknown = log.unknown || v.Unknown
 			r.finish(rows, report.NotAttempted, err, &log)
 			return
 		default: // voximplant.Fatal
@@ -207,43 +222,60 @@ func (r *Runner) tokenSucceeded() {
 
 // appliedEarlier decides whether a row-data error met after an unanswered
 // attempt is the trace of that attempt having been applied. A password
-// "used before" (535) is: the lost attempt set it. A new email that is "not
-// unique" (128), or an email selector that no longer exists (199), is if the
-// account now has the new email.
-func (r *Runner) appliedEarlier(ctx context.Context, req *plan.Request, row int32, err error) bool {
+// "used before" (535) is: the lost attempt set it. For a new email, the
+// account is read back: named by id or name, the change was applied if the
+// account has the new email now ("not unique", 128, because it is its own).
+// Named by its old email, the change was applied if that email is gone
+// (199) and an account has the new one. An error means it could not tell.
+func (r *Runner) appliedEarlier(ctx context.Context, req *plan.Request, row int32, err error) (bool, error) {
 	var ae *voximplant.APIError
 	if !errors.As(err, &ae) {
-		return false
+		return false, nil
 	}
-	if _, ok := req.Change.Get(plan.NewChildAccountPassword); ok && ae.Code == 535 {
-		return true
+	if _, ok := req.Change.Get(plan.NewChildAccountPassword); ok && ae.Code == voximplant.CodePasswordUsedBefore {
+		return true, nil
 	}
 	newEmail, ok := req.Change.Get(plan.NewChildAccountEmail)
-	if !ok || (ae.Code != 128 && ae.Code != 199) {
-		return false
+	if !ok {
+		return false, nil
+	}
+	switch {
+	case req.Kind == plan.ByEmail && ae.Code != 199,
+		req.Kind != plan.ByEmail && ae.Code != voximplant.CodeEmailNotUnique:
+		return false, nil
+	}
+	var got *voximplant.AccountInfo
+	for attempt := 1; ; attempt++ {
+		if err := r.pacer.wait(ctx); err != nil {
+			return false, err
+		}
+		r.requests.Add(1)
+		res, gerr := r.client.GetChildrenAccounts(ctx, url.Values{"child_account_email": {newEmail}})
+		if gerr == nil {
+			if len(res.Result) == 1 {
+				got = &res.Result[0]
+			}
+			break
+		}
+		if c := voximplant.Classify(gerr).Class; (c != voximplant.Transient && c != voximplant.Throttled) || attempt >= r.cfg.MaxAttempts {
+			return false, gerr
+		}
+		if err := sleepCtx(ctx, r.backoff(attempt)); err != nil {
+			return false, err
+		}
+	}
+	if got == nil || !strings.EqualFold(got.AccountEmail, newEmail) {
+		return false, nil
 	}
 	acc := r.plan.Rows[row].Account
-	q := url.Values{"child_account_email": {newEmail}}
-	if err := r.pacer.wait(ctx); err != nil {
-		return false
-	}
-	r.requests.Add(1)
-	res, gerr := r.client.GetChildrenAccounts(ctx, q)
-	if gerr != nil || len(res.Result) != 1 {
-		return false
-	}
-	got := res.Result[0]
-	if !strings.EqualFold(got.AccountEmail, newEmail) {
-		return false
-	}
 	switch req.Kind {
 	case plan.ByID:
-		return fmt.Sprint(got.AccountID) == acc
+		return strconv.FormatInt(got.AccountID, 10) == acc, nil
 	case plan.ByName:
-		return got.AccountName == acc
+		return got.AccountName == acc, nil
 	default:
-		// The account was named by its old email, which it no longer has.
-		return true
+		// Named by its old email, which no account has any more (199).
+		return true, nil
 	}
 }
 
@@ -265,13 +297,18 @@ func (r *Runner) finish(rows []int32, st report.Status, err error, log *attemptL
 	if len(note) > 0 {
 		rec.ErrorMessage = note[0]
 	}
+	// Rows this run marked as sent and left undecided, with no attempt of
+	// unknown outcome, get a not_attempted line that supersedes the
+	// marker: a later run must not take a definite refusal for an
+	// unanswered attempt.
+	clearSent := st == report.NotAttempted && log.marked && !log.unknown
 	var thresholdErr error
 	r.mu.Lock()
 	n := 0
 	for _, row := range rows {
-		n += r.record(int(row), &rec)
+		n += r.record(int(row), &rec, clearSent)
 		for _, d := range r.plan.Dups(int(row)) {
-			n += r.record(d, &rec)
+			n += r.record(d, &rec, clearSent)
 		}
 	}
 	if st == report.Failed {
@@ -281,7 +318,7 @@ func (r *Runner) finish(rows []int32, st report.Status, err error, log *attemptL
 		thresholdErr = r.crossed()
 	}
 	var journalErr error
-	if j := r.cfg.Journal; j != nil && st != report.NotAttempted {
+	if j := r.cfg.Journal; j != nil && (st != report.NotAttempted || clearSent) {
 		journalErr = j.Write()
 	}
 	r.mu.Unlock()
@@ -294,8 +331,9 @@ func (r *Runner) finish(rows []int32, st report.Status, err error, log *attemptL
 	}
 }
 
-// record sets row i's record from tmpl; r.mu is held. It returns 1.
-func (r *Runner) record(i int, tmpl *report.Record) int {
+// record sets row i's record from tmpl and journals it (a not_attempted
+// record only with clearSent); r.mu is held. It returns 1.
+func (r *Runner) record(i int, tmpl *report.Record, clearSent bool) int {
 	rec := &r.recs[i]
 	r.byStatus[rec.Status]--
 	r.byStatus[tmpl.Status]++
@@ -304,7 +342,7 @@ func (r *Runner) record(i int, tmpl *report.Record) int {
 	if tmpl.Status != report.NotAttempted {
 		r.done++ // rows left for a later run are not done
 	}
-	if j := r.cfg.Journal; j != nil && rec.Status != report.NotAttempted {
+	if j := r.cfg.Journal; j != nil && (rec.Status != report.NotAttempted || clearSent) {
 		j.Record(i, rec)
 	}
 	if r.cfg.OnOutcome != nil {
