@@ -27,7 +27,10 @@ import (
 // (a crash mid-write) is ignored and cut off when the journal is reopened.
 const (
 	journalMagic   = "voxbatch-journal"
-	journalVersion = "1"
+	// journalVersion 2 added the sent marker (S); version 1 journals, which
+	// cannot hold one, read the same. A binary that knows only version 1
+	// refuses a version 2 journal by its header, not by a puzzling line.
+	journalVersion = "2"
 	// FsyncInterval is how often a journal with new lines is synced to disk.
 	FsyncInterval = time.Second
 )
@@ -70,13 +73,9 @@ type Journal struct {
 // kernel), and returns the outcomes recorded so far, by row index. A journal
 // of another plan is refused with *DigestMismatchError.
 func OpenJournal(path, digest string, rows int) (*Journal, *Earlier, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openLocked(path, os.O_RDWR|os.O_CREATE)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open journal: %w", err)
-	}
-	if err := lockFile(f); err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("journal %s: %w", path, err)
+		return nil, nil, err
 	}
 	recs, good, err := readJournal(f, path, digest, rows)
 	if err != nil {
@@ -134,8 +133,8 @@ func readJournal(f *os.File, path, digest string, rows int) (*Earlier, int64, er
 	}
 	version, jdigest := fields[1], fields[2]
 	jrows, _ := strconv.Atoi(fields[3])
-	if version != journalVersion {
-		return nil, 0, fmt.Errorf("journal %s has version %s; this voxbatch writes version %s", path, version, journalVersion)
+	if version != journalVersion && version != "1" {
+		return nil, 0, fmt.Errorf("journal %s has version %s; this voxbatch reads versions 1 and %s (a newer voxbatch wrote it?)", path, version, journalVersion)
 	}
 	if jdigest != digest || jrows != rows {
 		return nil, 0, &DigestMismatchError{Path: path, Journal: jdigest, Plan: digest}
@@ -265,22 +264,49 @@ func (j *Journal) close() error {
 	return err
 }
 
+// openLocked opens path and takes its exclusive lock. The file locked must
+// still be the one at path: another run's --fresh may have renamed it
+// between the open and the lock, and a lock on the moved file would guard
+// nothing, so it tries again.
+func openLocked(path string, flag int) (*os.File, error) {
+	for range 5 {
+		f, err := os.OpenFile(path, flag, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("open journal: %w", err)
+		}
+		if err := lockFile(f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("journal %s: %w", path, err)
+		}
+		held, herr := f.Stat()
+		now, nerr := os.Stat(path)
+		if herr == nil && nerr == nil && os.SameFile(held, now) {
+			return f, nil
+		}
+		f.Close()
+		if nerr != nil && !errors.Is(nerr, os.ErrNotExist) {
+			return nil, fmt.Errorf("journal %s: %w", path, nerr)
+		}
+		if nerr != nil && flag&os.O_CREATE == 0 {
+			return nil, fmt.Errorf("open journal: %w", nerr)
+		}
+	}
+	return nil, fmt.Errorf("journal %s: %w", path, ErrLocked)
+}
+
 // MoveAside renames the journal at path to path.<time>.old, never deleting
 // it, so that a fresh run can start. It returns the new name ("" if there
 // was no journal). A journal that another run holds is not moved
 // (ErrLocked): the lock is taken before the rename.
 func MoveAside(path string, now time.Time) (string, error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	f, err := openLocked(path, os.O_RDWR)
 	if errors.Is(err, os.ErrNotExist) {
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("move the journal aside: %w", err)
+		return "", err
 	}
 	defer f.Close() // releases the lock, after the rename
-	if err := lockFile(f); err != nil {
-		return "", fmt.Errorf("journal %s: %w", path, err)
-	}
 	dst := fmt.Sprintf("%s.%s.old", path, now.UTC().Format("20060102T150405Z"))
 	if _, err := os.Stat(dst); err == nil {
 		dst = fmt.Sprintf("%s.%d.old", path, now.UnixNano())

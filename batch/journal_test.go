@@ -135,6 +135,19 @@ func TestJournalRefusals(t *testing.T) {
 			t.Fatalf("err = %v, want the bad line named", err)
 		}
 	})
+	t.Run("version 1 reads, version 9 does not", func(t *testing.T) {
+		path := filepath.Join(dir, "v.state")
+		os.WriteFile(path, []byte("voxbatch-journal 1 "+testDigest+" 10\n3 A 1 1 0 0 0 0 \"\"\n"), 0o600)
+		j, e := openTestJournal(t, path, 10)
+		j.Close()
+		if e.Status(3) != report.Applied {
+			t.Errorf("version 1 journal: row 3 %q", e.Status(3))
+		}
+		os.WriteFile(path, []byte("voxbatch-journal 9 "+testDigest+" 10\n"), 0o600)
+		if _, _, err := OpenJournal(path, testDigest, 10); err == nil || !strings.Contains(err.Error(), "version 9") {
+			t.Errorf("version 9: %v", err)
+		}
+	})
 	t.Run("torn header", func(t *testing.T) {
 		path := filepath.Join(dir, "d.state")
 		os.WriteFile(path, []byte("voxbatch-jour"), 0o600)
