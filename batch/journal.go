@@ -26,7 +26,7 @@ import (
 // fsync is batched (every FsyncInterval and at Close). A torn last line
 // (a crash mid-write) is ignored and cut off when the journal is reopened.
 const (
-	journalMagic   = "voxbatch-journal"
+	journalMagic = "voxbatch-journal"
 	// journalVersion 2 added the sent marker (S); version 1 journals, which
 	// cannot hold one, read the same. A binary that knows only version 1
 	// refuses a version 2 journal by its header, not by a puzzling line.
