@@ -93,6 +93,7 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 	// OnOutcome below writes to stream, which is opened once nothing else
 	// can fail before the run.
 	var stream *report.Stream
+	logger.Info("starting", "plan", p.Source, "digest", p.Digest, "rows", len(p.Rows), "report", reportPath)
 	var writeErr error
 	runner := batch.New(p, client, batch.Config{
 		Workers:        opts.workers,
@@ -119,11 +120,11 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 	if err != nil {
 		return err
 	}
+	if summaryFile != nil {
+		defer summaryFile.Close() // on early returns; printSummary closes it after the run
+	}
 	stopMetrics, err := serveMetrics(opts.metricsAddr, runner, logger)
 	if err != nil {
-		if summaryFile != nil {
-			summaryFile.Close()
-		}
 		return err
 	}
 	defer stopMetrics()
@@ -140,7 +141,6 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 			}
 		})
 	}
-	logger.Info("starting", "plan", p.Source, "digest", p.Digest, "rows", len(p.Rows), "report", reportPath)
 	pr := startProgress(e.stderr, e.isTerminal && opts.logFormat == "text", logger, opts.progressInterval,
 		runner.Stats, runner.Todo)
 	res, runErr := runner.Run(ctx)
