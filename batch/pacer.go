@@ -10,8 +10,7 @@ import (
 )
 
 // Tuning of the adaptive rate. A throttled answer sets the ceiling to the
-// current rate (or to the rate the server was seen to accept over the last
-// second, if lower) and cuts the rate below it: to cutFactor of it, or to
+// current rate and cuts the rate below it: to cutFactor of it, or to
 // cutFactorAsked when the server named a time to wait (Retry-After, code
 // 416), which means it wants a clear backing off. This happens at most once
 // per cut window, so that the requests in flight when the server pushed
@@ -22,7 +21,6 @@ import (
 const (
 	cutFactor        = 0.7
 	cutFactorAsked   = 0.5
-	maxCut           = 0.25 // the ceiling never falls below this share of the rate at once
 	recoverPerSecond = 0.1
 	kneeFactor       = 0.9
 	probePerSecond   = 0.01
@@ -49,7 +47,6 @@ type pacer struct {
 	cur         float64
 	ceiling     float64 // the rate last throttled at, or the highest probed since; 0 before any
 	lastRaise   time.Time
-	meter       meter // successes over the last second
 	pausedUntil time.Time
 	lastCut     time.Time
 	cutWindow   time.Duration
@@ -116,23 +113,13 @@ func (p *pacer) throttled(d time.Duration, asked bool) {
 		return
 	}
 	p.lastCut = now
-	// The ceiling is the rate throttled at, or what the server was seen to
-	// accept if lower, but never below a quarter of the rate: a meter that
-	// saw little (a shared or per-minute quota) must not drive the rate to
-	// its floor, from which it would take minutes to climb.
 	p.ceiling = p.cur
-	if seen, ok := p.meter.rate(now); ok && seen < p.ceiling {
-		p.ceiling = math.Max(seen, p.cur*maxCut)
-	}
 	p.lastRaise = now
 	cut := cutFactor
 	if asked {
 		cut = cutFactorAsked
 	}
 	p.setRate(math.Max(minRate, p.ceiling*cut))
-	// Measure afresh once the pause is over: a second that includes a
-	// pause says nothing of what the server accepts.
-	p.meter.restart(p.pausedUntil)
 }
 
 // succeeded raises the rate back toward the target: quickly up to the knee
@@ -143,7 +130,6 @@ func (p *pacer) succeeded() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
-	p.meter.add(now)
 	if p.cur >= p.target {
 		return
 	}
@@ -224,63 +210,4 @@ func (w *window) wait(ctx context.Context) error {
 	w.sent[w.next] = w.now()
 	w.next = (w.next + 1) % len(w.sent)
 	return nil
-}
-
-// meter counts events over the last second in buckets of meterBucket.
-type meter struct {
-	counts [meterBuckets]int
-	epochs [meterBuckets]int64 // which meterBucket-long span each count is for
-	since  time.Time           // events before this are not counted
-}
-
-const (
-	meterBucket  = 50 * time.Millisecond
-	meterBuckets = int(time.Second / meterBucket)
-	// meterMinSpan is the shortest history the meter gives a rate for.
-	meterMinSpan = 250 * time.Millisecond
-	// meterMinEvents is the fewest events the meter gives a rate for.
-	meterMinEvents = 5
-)
-
-func epoch(t time.Time) int64 { return t.UnixNano() / int64(meterBucket) }
-
-func (m *meter) add(now time.Time) {
-	if m.since.IsZero() {
-		m.since = now
-	}
-	if now.Before(m.since) {
-		return
-	}
-	e := epoch(now)
-	i := int(e % int64(meterBuckets))
-	if m.epochs[i] != e {
-		m.epochs[i], m.counts[i] = e, 0
-	}
-	m.counts[i]++
-}
-
-// restart forgets what was counted and counts again from t.
-func (m *meter) restart(t time.Time) {
-	m.since = t
-	m.counts = [meterBuckets]int{}
-}
-
-// rate is the events per second over the last second, or since the meter
-// (re)started if that is shorter but at least meterMinSpan.
-func (m *meter) rate(now time.Time) (float64, bool) {
-	span := min(now.Sub(m.since), time.Second)
-	if m.since.IsZero() || span < meterMinSpan {
-		return 0, false
-	}
-	e := epoch(now)
-	n := 0
-	for i := range m.counts {
-		if e-m.epochs[i] < int64(meterBuckets) {
-			n += m.counts[i]
-		}
-	}
-	if n < meterMinEvents {
-		return 0, false // too few to tell a rate from
-	}
-	return float64(n) / span.Seconds(), true
 }

@@ -30,7 +30,16 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, method string) {
 	s.stats.begin()
 	c := call{method: methodUnknown}
-	defer s.stats.end(&c)
+	// The request is counted as ended before its answer goes out, so that a
+	// client that has its answer finds it in the statistics.
+	ended := false
+	end := func() {
+		if !ended {
+			ended = true
+			s.stats.end(&c)
+		}
+	}
+	defer end()
 
 	limited := s.limiter != nil && !s.limiter.Allow()
 	d := s.draw()
@@ -64,6 +73,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, method string)
 			h := w.Header()
 			h["Content-Type"] = textContentType
 			h.Set("Retry-After", strconv.Itoa(int(RetryAfter.Seconds())))
+			end()
 			w.WriteHeader(s.cfg.ThrottleStatus)
 			_, _ = w.Write([]byte(http.StatusText(s.cfg.ThrottleStatus) + "\n"))
 			return
@@ -99,12 +109,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, method string)
 	*bp = b
 	if d.drop {
 		c.outcome = outcomeDropped
+		end()
 		drop(w)
 		return
 	}
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
 	h["Content-Length"] = []string{strconv.Itoa(len(b))}
+	end()
 	_, _ = w.Write(b)
 }
 
