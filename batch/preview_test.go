@@ -93,16 +93,7 @@ func TestDiff(t *testing.T) {
 // already inactive, and returns it (statistics reset) with a client.
 func startPreviewSim(t *testing.T, n int) (*voxsim.Server, *voximplant.Client) {
 	t.Helper()
-	s, err := voxsim.New(voxsim.Config{Accounts: n, Key: sharedKey(t), Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	c := clientFor(t, s.CredentialsJSON(), endpoint)
+	s, c := startSim(t, voxsim.Config{Accounts: n, Seed: 1})
 	if err := c.SetChildAccountInfo(context.Background(), url.Values{"child_account_id": {"1001"}, "active": {"false"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -17,9 +17,12 @@ import (
 )
 
 // startSim serves a simulator on loopback and returns it with a client that
-// holds its credentials.
+// holds its credentials. Simulators share one RSA key unless cfg has one.
 func startSim(t *testing.T, cfg voxsim.Config) (*voxsim.Server, *voximplant.Client) {
 	t.Helper()
+	if cfg.Key == nil {
+		cfg.Key = sharedKey(t)
+	}
 	s, err := voxsim.New(cfg)
 	if err != nil {
 		t.Fatal(err)
