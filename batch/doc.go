@@ -10,9 +10,16 @@
 //   - send (send.go) carries one request through its attempts: retries with
 //     capped exponential backoff and full jitter, throttling, token renewal,
 //     bisection, and the check of an unknown outcome.
-//   - pacer (pacer.go) is the shared limiter: it pauses every worker after a
-//     throttled answer, cuts the rate multiplicatively and raises it back
-//     gradually while requests succeed.
+//   - pacer (pacer.go) is the shared limiter: it holds any second to the
+//     rate, pauses every worker after a throttled answer, cuts the rate
+//     below where it was throttled and raises it back by time.
+//   - Journal (journal.go, journal_format.go) appends each decided outcome,
+//     and a sent marker before a password or email request, so that a
+//     killed run loses nothing; Resume (resume.go) turns what an earlier run
+//     recorded into the rows to send and the records of the others.
+//   - ReadPreview (preview.go, preview_read.go) reads the accounts' current
+//     state through the same pacer and compares it with the plan, for
+//     --preview and --skip-unchanged.
 //
 // A failed row is a result, not an error: only fatal conditions (auth,
 // permissions, a crossed threshold) and interruption end a run early.
