@@ -11,31 +11,44 @@ import (
 	"os"
 )
 
-func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: csvread FILE")
-		os.Exit(2)
+func main() { os.Exit(csvread(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// csvread counts the records of the file named by args; it returns the
+// exit code.
+func csvread(args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintln(stderr, "usage: csvread FILE")
+		return 2
 	}
-	f, err := os.Open(os.Args[1])
+	f, err := os.Open(args[0])
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "csvread:", err)
-		os.Exit(1)
+		fmt.Fprintln(stderr, "csvread:", err)
+		return 1
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
-	r.ReuseRecord = true
-	r.FieldsPerRecord = -1
+	n, err := count(f)
+	if err != nil {
+		fmt.Fprintln(stderr, "csvread:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%d records\n", n)
+	return 0
+}
+
+// count reads every record, reusing one slice, and returns how many.
+func count(r io.Reader) (int, error) {
+	cr := csv.NewReader(r)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = -1
 	n := 0
 	for {
-		_, err := r.Read()
+		_, err := cr.Read()
 		if err == io.EOF {
-			break
+			return n, nil
 		}
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "csvread:", err)
-			os.Exit(1)
+			return n, err
 		}
 		n++
 	}
-	fmt.Printf("%d records\n", n)
 }

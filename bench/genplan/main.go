@@ -11,18 +11,25 @@ import (
 	"github.com/voxbatch/voxbatch/plan/plantest"
 )
 
-func main() {
+func main() { os.Exit(genplan(os.Args[1:])) }
+
+// genplan parses the flags and writes the plan; it returns the exit code.
+func genplan(args []string) int {
 	var cfg plantest.Config
-	out := flag.String("o", "-", "output `file`, - for stdout")
-	flag.IntVar(&cfg.Rows, "rows", 1000000, "number of data `rows`")
-	flag.IntVar(&cfg.Start, "start", 1000, "first child account `id`")
-	flag.BoolVar(&cfg.Semi, "semicolon", false, "use ';' as the delimiter, as Excel does in many locales")
-	flag.BoolVar(&cfg.CRLF, "crlf", false, "use CRLF line ends")
-	flag.Parse()
+	fs := flag.NewFlagSet("genplan", flag.ContinueOnError)
+	out := fs.String("o", "-", "output `file`, - for stdout")
+	fs.IntVar(&cfg.Rows, "rows", 1000000, "number of data `rows`")
+	fs.IntVar(&cfg.Start, "start", 1000, "first child account `id`")
+	fs.BoolVar(&cfg.Semi, "semicolon", false, "use ';' as the delimiter, as Excel does in many locales")
+	fs.BoolVar(&cfg.CRLF, "crlf", false, "use CRLF line ends")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
 	if err := run(*out, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "genplan:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 func run(out string, cfg plantest.Config) error {
