@@ -154,7 +154,7 @@ func (fs *flagSet) usage() {
 			arg += " " + typ
 		}
 		def := ""
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
 			def = fmt.Sprintf(" (default %s)", f.DefValue)
 		}
 		fmt.Fprintf(w, "  %s\n      %s%s\n      env %s\n", arg, usage, def, envName(n))

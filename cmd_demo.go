@@ -36,7 +36,7 @@ func demoCommand() *command {
 		fs := newFlagSet(c, e)
 		opts.run.register(fs.FlagSet)
 		registerSimFaults(fs.FlagSet, &opts.sim)
-		fs.IntVar(&opts.sim.Accounts, "accounts", 1000, "child accounts in the simulator, ids from 1000")
+		fs.IntVar(&opts.sim.Accounts, "accounts", 1000, "`N` child accounts in the simulator, ids from 1000")
 		fs.StringVar(&opts.dir, "dir", "", "where the demo writes credentials and the report (default: a new temporary folder)")
 		// The demo is for watching: a modest pace, a little latency.
 		fs.setDefault("rate", "20")

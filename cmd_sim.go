@@ -20,7 +20,7 @@ type simOptions struct {
 func (o *simOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8089", "listen `address`; loopback only unless --listen-public")
 	fs.BoolVar(&o.listenPublic, "listen-public", false, "allow a listen address that is not loopback")
-	fs.IntVar(&o.sim.Accounts, "accounts", 1000, "child accounts to create, ids from 1000")
+	fs.IntVar(&o.sim.Accounts, "accounts", 1000, "`N` child accounts to create, ids from 1000")
 	fs.StringVar(&o.credentialsOut, "credentials-out", "sim-credentials.json", "write a credentials.json that works against the simulator to `FILE`")
 	registerSimFaults(fs, &o.sim)
 }
