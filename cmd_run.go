@@ -56,7 +56,7 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.credentials, "credentials", "", "service account `credentials.json` (default: $VOXIMPLANT_CREDENTIALS)")
 	fs.StringVar(&o.endpoint, "endpoint", "https://api.voximplant.com/platform_api/", "Management API base `URL`; http:// only to loopback")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "per-request timeout")
-	fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv or .jsonl, - for stdout; default report-<digest>.csv)")
+	fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv or .jsonl, - for stdout; default report-<digest>.csv); with --dry-run, rows as dry_run with their request")
 	fs.StringVar(&o.summary, "summary", "", "also write the end-of-run summary as JSON to `FILE`")
 	fs.StringVar(&o.state, "state", "", "journal `FILE` that makes a rerun resume (default <report>.state, or voxbatch-<digest>.state with --report -)")
 	fs.BoolVar(&o.fresh, "fresh", false, "start afresh: move an existing journal aside (it is kept as FILE.<time>.old)")

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/voxbatch/voxbatch/plan"
+	"github.com/voxbatch/voxbatch/report"
 )
 
 // maxShownAccounts is how many accounts of a selector list the dry-run text
@@ -163,6 +164,11 @@ func runDryRun(e *env, opts *runOptions, p *plan.Plan) error {
 		return err
 	}
 	reqs := plan.Chunk(p, nil, opts.plan.chunkSize)
+	if opts.report != "" {
+		if err := writeDryRunReport(opts.report, p, reqs); err != nil {
+			return err
+		}
+	}
 	if opts.output == "json" {
 		if err := writeDryRunJSON(e.stdout, p, s, reqs); err != nil {
 			return fmt.Errorf("write dry-run: %w", err)
@@ -178,6 +184,41 @@ func runDryRun(e *env, opts *runOptions, p *plan.Plan) error {
 	}
 	if s.Invalid > 0 {
 		return invalidRowsError(s.Invalid)
+	}
+	return nil
+}
+
+// writeDryRunReport writes the report a dry run stands for: every row with
+// status dry_run and the number of the request that would carry it, invalid
+// rows as invalid, so that a reviewer can match lines to requests.
+func writeDryRunReport(path string, p *plan.Plan, reqs []plan.Request) error {
+	if path == report.Stdout {
+		return usageErrorf("a dry run prints its requests on stdout; give --report a file")
+	}
+	format, err := report.FormatFor(path, "")
+	if err != nil {
+		return usageErrorf("--report %s: %v", path, err)
+	}
+	recs := make([]report.Record, len(p.Rows))
+	for i := range p.Rows {
+		row := &p.Rows[i]
+		recs[i] = report.Record{Line: row.Line, Status: report.DryRun}
+		if row.Err != nil {
+			recs[i].Status, recs[i].ErrorMessage = report.Invalid, row.Err.Error()
+			continue
+		}
+		recs[i].Selector, recs[i].Account = row.Kind.String(), row.Account
+	}
+	for _, r := range reqs {
+		for _, row := range r.Rows {
+			recs[row].Request = r.Seq
+			for _, d := range p.Dups(int(row)) {
+				recs[d].Request = r.Seq
+			}
+		}
+	}
+	if err := report.WriteFile(path, format, len(recs), func(i int) report.Record { return recs[i] }); err != nil {
+		return fmt.Errorf("write the dry-run report: %w", err)
 	}
 	return nil
 }

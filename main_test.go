@@ -173,3 +173,25 @@ func TestRunNeedsSafeCredentialsAndEndpoint(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestDryRunReport(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dry.csv")
+	e, _, errb := testEnv(nil)
+	if code := dispatch(context.Background(), e, []string{"run", "--dry-run", "samples/invalid.csv", "--skip-invalid", "--report", path}); code != exitRowsFailed {
+		t.Fatalf("exit %d\n%s", code, errb)
+	}
+	rows := readReport(t, path)
+	if len(rows) != 9 {
+		t.Fatalf("%d rows, want 9", len(rows))
+	}
+	if r := rows[0]; r["status"] != "dry_run" || r["request"] != "1" || r["account"] != "1000" || r["line"] != "2" {
+		t.Errorf("first row %v", r)
+	}
+	if r := rows[1]; r["status"] != "invalid" || !strings.Contains(r["error_message"], "12a") {
+		t.Errorf("second row %v", r)
+	}
+	e, _, _ = testEnv(nil)
+	if code := dispatch(context.Background(), e, []string{"run", "--dry-run", "samples/disable.csv", "--report", "-"}); code != exitUsage {
+		t.Errorf("--report - with --dry-run: exit %d", code)
+	}
+}
