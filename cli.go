@@ -18,6 +18,8 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// lookupEnv tells set-but-empty from unset (os.LookupEnv).
+	lookupEnv func(string) (string, bool)
 	// isTerminal tells whether stderr is a terminal (progress bar or log lines).
 	isTerminal bool
 	// jsonLog is set by commands run with --log-format json: then every
@@ -31,6 +33,7 @@ func newEnv() *env {
 		stdout:     os.Stdout,
 		stderr:     os.Stderr,
 		getenv:     os.Getenv,
+		lookupEnv:  os.LookupEnv,
 		isTerminal: isTerminal(os.Stderr),
 	}
 }
@@ -65,9 +68,11 @@ func dispatch(ctx context.Context, e *env, args []string) int {
 	switch name {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
-			if c := findCommand(args[1]); c != nil {
-				return finish(e, c.run(ctx, e, []string{"-h"}))
+			c := findCommand(args[1])
+			if c == nil {
+				return finish(e, usageErrorf("unknown command %q", args[1]).withHint("run 'voxbatch help' to list the commands"))
 			}
+			return finish(e, c.run(ctx, e, []string{"-h"}))
 		}
 		printTopUsage(e.stdout)
 		return exitOK
@@ -198,6 +203,11 @@ func parseFlags(fs *flagSet, e *env, args []string) ([]string, error) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if fs.Lookup(pinningFlags[0]) != nil {
+		if err := checkPinningEnv(e, set); err != nil {
+			return nil, err
+		}
+	}
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
 		if err != nil || set[f.Name] {
@@ -219,6 +229,27 @@ func parseFlags(fs *flagSet, e *env, args []string) ([]string, error) {
 func lookupEnv(e *env, name string) (string, bool) {
 	v := e.getenv(name)
 	return v, v != ""
+}
+
+// pinningFlags are the flags whose variable, set but empty, must not pass
+// for unset: a template that left VOXBATCH_EXPECT_DIGEST empty would
+// otherwise run an unpinned plan.
+var pinningFlags = []string{"expect-digest", "review"}
+
+func checkPinningEnv(e *env, set map[string]bool) error {
+	if e.lookupEnv == nil {
+		return nil
+	}
+	for _, f := range pinningFlags {
+		if set[f] {
+			continue // the command line wins
+		}
+		if v, ok := e.lookupEnv(envName(f)); ok && strings.TrimSpace(v) == "" {
+			return usageErrorf("environment variable %s is set but empty", envName(f)).withHint(
+				"give the reviewed value, or unset the variable to run without a pin")
+		}
+	}
+	return nil
 }
 
 // notef tells the person at the terminal something that is neither a

@@ -19,6 +19,10 @@ func testEnv(vars map[string]string) (*env, *bytes.Buffer, *bytes.Buffer) {
 		stdout: &out,
 		stderr: &errb,
 		getenv: func(k string) string { return vars[k] },
+		lookupEnv: func(k string) (string, bool) {
+			v, ok := vars[k]
+			return v, ok
+		},
 	}, &out, &errb
 }
 
@@ -193,5 +197,36 @@ func TestSetDefaultLeavesTheEnvironmentInCharge(t *testing.T) {
 		if opts.rate != tt.want {
 			t.Errorf("env %v: rate %v, want %v", tt.vars, opts.rate, tt.want)
 		}
+	}
+}
+
+func TestEmptyPinningVariableIsRefused(t *testing.T) {
+	e, _, errb := testEnv(map[string]string{"VOXBATCH_EXPECT_DIGEST": ""})
+	if code := dispatch(context.Background(), e, []string{"run", "--dry-run", "samples/disable.csv"}); code != exitUsage {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(errb.String(), "VOXBATCH_EXPECT_DIGEST is set but empty") {
+		t.Errorf("stderr:\n%s", errb)
+	}
+	// Given on the command line, the flag wins and the variable is moot.
+	e, _, errb = testEnv(map[string]string{"VOXBATCH_EXPECT_DIGEST": ""})
+	if code := dispatch(context.Background(), e, []string{"run", "--dry-run", "samples/disable.csv", "--expect-digest", "sha256:78c27e1d9a87b77003ae9f1b3eb07982f74d34562e6245481c95523aff313f04"}); code != exitOK {
+		t.Errorf("flag over an empty variable: exit %d\n%s", code, errb)
+	}
+}
+
+func TestRunFlagChecks(t *testing.T) {
+	for _, args := range [][]string{
+		{"--progress-interval", "0s"}, {"--grace", "-1s"}, {"--workers", "0"}, {"--rate", "0"},
+		{"--max-failure-rate", "2"}, {"--output", "xml"}, {"--log-format", "yaml"}, {"--log-level", "loud"},
+	} {
+		e, _, errb := testEnv(nil)
+		if code := dispatch(context.Background(), e, append([]string{"run", "--dry-run", "samples/disable.csv"}, args...)); code != exitUsage {
+			t.Errorf("%v: exit %d\n%s", args, code, errb)
+		}
+	}
+	e, _, _ := testEnv(nil)
+	if code := dispatch(context.Background(), e, []string{"help", "nosuch"}); code != exitUsage {
+		t.Errorf("help nosuch: exit %d", code)
 	}
 }

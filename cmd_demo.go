@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/voxbatch/voxbatch/voxsim"
 )
@@ -42,7 +41,7 @@ func demoCommand() *command {
 		fs.setDefault("rate", "20")
 		fs.setDefault("workers", "4")
 		fs.setDefault("chunk-size", "25")
-		opts.sim.Latency = 30 * time.Millisecond
+		fs.setDefault("latency", "30ms")
 		pos, err := parseFlags(fs, e, args)
 		if err != nil {
 			return err
@@ -94,23 +93,19 @@ func runDemo(ctx context.Context, e *env, opts *demoOptions, pos []string) error
 	defer s.Close()
 	e.notef("demo: simulator with %d accounts at %s", opts.sim.Accounts, endpoint)
 
+	// Each demo has a fresh simulator, so it starts afresh too, and keeps
+	// its journal and report in its folder.
 	run := opts.run
 	run.credentials = creds
 	run.endpoint = endpoint
+	run.fresh = true
 	if run.report == "" {
 		run.report = filepath.Join(dir, "report.csv")
 	}
-	p, err := run.plan.load(e, pos)
-	if err != nil {
-		return err
+	if run.state == "" {
+		run.state = filepath.Join(dir, "journal.state")
 	}
-	if run.dryRun && run.preview {
-		return runPreview(ctx, e, &run, p)
-	}
-	if run.dryRun {
-		return runDryRun(e, &run, p)
-	}
-	err = runExecute(ctx, e, &run, p)
+	err = runRun(ctx, e, &run, pos)
 	st := s.Stats()
 	e.notef("demo: the simulator answered %d requests and changed %d accounts", st.Requests, st.AccountsChanged)
 	return err

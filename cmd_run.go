@@ -63,7 +63,7 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.retryFailed, "retry-failed", false, "on resume, send again the rows that failed before")
 	fs.IntVar(&o.workers, "workers", 8, "at most `N` requests in flight")
 	fs.Float64Var(&o.rate, "rate", 10, "at most `R` requests per second, retries included")
-	fs.IntVar(&o.burst, "burst", 1, "requests the rate limiter lets through at once")
+	fs.IntVar(&o.burst, "burst", 1, "`N` requests the rate limiter lets through at once")
 	fs.IntVar(&o.maxAttempts, "max-attempts", 6, "attempts per request on transient errors")
 	fs.IntVar(&o.maxFailures, "max-failures", 0, "abort once `N` rows have failed (0: no limit)")
 	fs.Float64Var(&o.maxFailureRate, "max-failure-rate", 0, "abort once this `fraction` of finished rows failed (0: no limit)")
@@ -95,6 +95,10 @@ func (o *runOptions) check() error {
 		return usageErrorf("--min-sample must be at least 1")
 	case o.timeout <= 0:
 		return usageErrorf("--timeout must be above 0")
+	case o.progressInterval <= 0:
+		return usageErrorf("--progress-interval must be above 0")
+	case o.grace < 0:
+		return usageErrorf("--grace must not be negative")
 	case o.logFormat != "text" && o.logFormat != "json":
 		return usageErrorf("--log-format %q: want text or json", o.logFormat)
 	}

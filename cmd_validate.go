@@ -13,7 +13,7 @@ type validateOptions struct {
 func validateCommand() *command {
 	c := &command{
 		name:    "validate",
-		summary: "check a plan against the API's rules and show what it would send",
+		summary: "check a plan against the API's rules; print its rows, groups, requests and digest",
 		usage:   "[flags] PLAN",
 		example: "  voxbatch validate samples/disable.csv\n  voxbatch validate --format yaml - < changes.yaml",
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 
@@ -198,6 +199,12 @@ func writeDryRunReport(path string, p *plan.Plan, reqs []plan.Request) error {
 	format, err := report.FormatFor(path, "")
 	if err != nil {
 		return usageErrorf("--report %s: %v", path, err)
+	}
+	if _, err := os.Stat(journalPathFor(path, p.Digest)); err == nil {
+		// VOXBATCH_REPORT set for the real runs (a Job, a cron file) must
+		// not let a dry run replace a real run's report.
+		return usageErrorf("--report %s belongs to a real run (its journal %s exists); a dry run does not overwrite it",
+			path, journalPathFor(path, p.Digest)).withHint("give the dry run a report of its own: --report dry-run.csv")
 	}
 	recs := make([]report.Record, len(p.Rows))
 	for i := range p.Rows {

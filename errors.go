@@ -46,7 +46,12 @@ var errRowsNotApplied = errors.New("some rows were not applied")
 // invalidRowsError is the result of a dry run or validation under
 // --skip-invalid that would leave rows out.
 func invalidRowsError(n int) error {
-	return &cliError{code: exitRowsFailed, err: fmt.Errorf("%d invalid rows would be skipped: %w", n, errRowsNotApplied)}
+	noun := "rows"
+	if n == 1 {
+		noun = "row"
+	}
+	return (&cliError{code: exitRowsFailed, err: fmt.Errorf("%d invalid %s would be skipped", n, noun)}).withHint(
+		"fix them for a clean plan (exit 0); with --skip-invalid a run sends the others and reports these as invalid")
 }
 
 const validationHint = "fix these rows, or pass --skip-invalid to run the valid rows and report the others as invalid"

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/voxbatch/voxbatch/batch"
@@ -35,7 +36,8 @@ func newClient(e *env, opts *runOptions, logger *slog.Logger) (*voximplant.Clien
 	}
 	creds, err := voximplant.LoadCredentials(path)
 	if err != nil {
-		return nil, &cliError{code: exitUsage, err: err}
+		return nil, (&cliError{code: exitUsage, err: err}).withHint(
+			"give the service account's credentials.json as the control panel generated it (account_id, key_id, private_key)")
 	}
 	if w := creds.Warning(); w != "" {
 		logger.Warn(w)
@@ -81,11 +83,18 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 		return err
 	}
 	defer journal.Close()
+	summaryFile, err := createSummary(opts.summary)
+	if err != nil {
+		return err
+	}
+	if summaryFile != nil {
+		defer summaryFile.Close() // on early returns; printSummary closes it after the run
+	}
 	todo, prefill := resume.Todo, resume.Prefill
 	if opts.skipUnchanged {
 		pv, err := skipUnchanged(ctx, p, client, opts, resume.Todo, journal, logger)
 		if err != nil {
-			return err
+			return withRunHint(err)
 		}
 		todo = func(i int) bool { return resume.Todo(i) && pv.Todo(i) }
 		prefill = func(i int, rec *report.Record) { resume.Prefill(i, rec); pv.Prefill(i, rec) }
@@ -116,13 +125,6 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 			}
 		},
 	})
-	summaryFile, err := createSummary(opts.summary)
-	if err != nil {
-		return err
-	}
-	if summaryFile != nil {
-		defer summaryFile.Close() // on early returns; printSummary closes it after the run
-	}
 	stopMetrics, err := serveMetrics(opts.metricsAddr, runner, logger)
 	if err != nil {
 		return err
@@ -176,9 +178,28 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 			"the rows were sent and the journal holds their outcomes; rerun the same command to rewrite the report")
 	}
 	if ok := sum.ByStatus[report.Applied] + sum.ByStatus[report.Skipped] + sum.ByStatus[report.Unchanged]; ok < sum.Rows {
-		return errRowsNotApplied
+		return notAppliedError(sum, reportPath)
 	}
 	return nil
+}
+
+// notAppliedError says how many rows a finished run did not apply, and
+// where to read why.
+func notAppliedError(sum report.Summary, reportPath string) error {
+	var parts []string
+	for _, st := range []report.Status{report.Failed, report.Invalid, report.NotAttempted} {
+		if n := sum.ByStatus[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", st, n))
+		}
+	}
+	ok := sum.ByStatus[report.Applied] + sum.ByStatus[report.Skipped] + sum.ByStatus[report.Unchanged]
+	err := fmt.Errorf("%d of %d rows not applied (%s): %w", sum.Rows-ok, sum.Rows, strings.Join(parts, ", "), errRowsNotApplied)
+	where := "the report"
+	if reportPath != report.Stdout {
+		where = reportPath
+	}
+	return (&cliError{code: exitRowsFailed, err: err}).withHint(fmt.Sprintf(
+		"error_code and error_message in %s say why; fix the rows or the cause, then rerun the same command with --retry-failed", where))
 }
 
 // journalPathFor is the default journal of a run.
@@ -284,10 +305,12 @@ func withRunHint(err error) error {
 		ce.hint = "check the credentials: account_id, key_id and private_key must be one service account's, as the control panel gave them"
 	case errors.As(err, &ae) && (ae.Code == 103 || ae.Code == 104):
 		ce.hint = "the service account may not call SetChildAccountInfo; give it a role that can manage child accounts"
-	case errors.As(err, &ae) && ae.Code >= 447:
+	case errors.As(err, &ae) && (ae.Code == 447 || ae.Code == 454 || ae.Code == 455 || ae.Code == 456):
 		ce.hint = "the API refused the token even after renewal; check this machine's clock (NTP)"
+	case errors.As(err, &ae) && ae.Code == 0 && (ae.HTTPStatus == 404 || ae.HTTPStatus/100 == 3):
+		ce.hint = "check --endpoint: it should end in /platform_api/"
 	default:
-		ce.hint = "fix the cause, then rerun the same command: rows not attempted are sent then"
+		ce.hint = "fix the cause, then rerun the same command: what was not done is done then"
 	}
 	return ce
 }

@@ -194,4 +194,15 @@ func TestDryRunReport(t *testing.T) {
 	if code := dispatch(context.Background(), e, []string{"run", "--dry-run", "samples/disable.csv", "--report", "-"}); code != exitUsage {
 		t.Errorf("--report - with --dry-run: exit %d", code)
 	}
+	// A real run's report (its journal beside it) is not overwritten.
+	real := filepath.Join(t.TempDir(), "report.csv")
+	os.WriteFile(real, []byte("line,status\n2,applied\n"), 0o644)
+	os.WriteFile(real+".state", []byte("voxbatch-journal 2 x 1\n"), 0o600)
+	e, _, errb = testEnv(map[string]string{"VOXBATCH_REPORT": real})
+	if code := dispatch(context.Background(), e, []string{"run", "--dry-run", "samples/disable.csv"}); code != exitUsage {
+		t.Errorf("dry run over a real report: exit %d\n%s", code, errb)
+	}
+	if b, _ := os.ReadFile(real); string(b) != "line,status\n2,applied\n" {
+		t.Errorf("the real report was overwritten: %q", b)
+	}
 }

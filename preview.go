@@ -77,7 +77,7 @@ func runPreview(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 	logger.Debug("reading the current state of the targeted accounts")
 	pv, err := batch.ReadPreview(ctx, p, client, readConfig(opts, logger), 0)
 	if err != nil {
-		return err
+		return withRunHint(err)
 	}
 	if opts.output == "json" {
 		if err := writePreviewJSON(e.stdout, p, pv); err != nil {
