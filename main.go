@@ -24,7 +24,12 @@ func main() {
 		<-sigs
 		cancel()
 		<-sigs
-		fmt.Fprintln(os.Stderr, "voxbatch: second signal: exiting at once; rerun the same command to resume")
+		const msg = "second signal: exiting at once; rerun the same command to resume"
+		if e := newEnv(); wantsJSONLog(e, os.Args[1:]) {
+			newLogger(os.Stderr, "json", "info").Warn(msg, "exit_code", exitInterrupted)
+		} else {
+			fmt.Fprintln(os.Stderr, "voxbatch: "+msg)
+		}
 		os.Exit(exitInterrupted)
 	}()
 	code := dispatch(ctx, newEnv(), os.Args[1:])
