@@ -35,7 +35,10 @@ func normalizeEndpoint(raw string) (string, error) {
 		return "", fmt.Errorf("%w: not a URL", ErrInvalidEndpoint)
 	}
 	fail := func(err error) (string, error) {
-		return "", fmt.Errorf("endpoint %s: %w", u.Redacted(), err)
+		// Neither user info nor a query (which may hold a token) is shown.
+		shown := *u
+		shown.RawQuery, shown.Fragment, shown.ForceQuery = "", "", false
+		return "", fmt.Errorf("endpoint %s: %w", shown.Redacted(), err)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":

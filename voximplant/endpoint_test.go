@@ -34,6 +34,7 @@ func TestNormalizeEndpoint(t *testing.T) {
 		{"http:///platform_api/", "", ErrInvalidEndpoint},
 		{"https://user:hunter22@api.example.com/", "", ErrInvalidEndpoint},
 		{"https://api.example.com/?a=1", "", ErrInvalidEndpoint},
+		{"https://api.example.com/?token=hunter22", "", ErrInvalidEndpoint},
 		{"https://api.example.com/#x", "", ErrInvalidEndpoint},
 		{"https://api.example.com/%zz", "", ErrInvalidEndpoint},
 	}
