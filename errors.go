@@ -84,16 +84,27 @@ func finish(e *env, err error) int {
 		return code
 	}
 	if e.jsonLog {
-		attrs := []any{"exit_code", code}
+		logger := newLogger(e.stderr, "json", "info")
 		var ce *cliError
 		var ve *plan.ValidationError
 		switch {
-		case errors.As(err, &ce) && ce.hint != "":
-			attrs = append(attrs, "hint", ce.hint)
 		case errors.As(err, &ve):
-			attrs = append(attrs, "problems", ve.Count, "hint", validationHint)
+			// One record per problem, with its place as fields, so that a
+			// log collector can count and filter them.
+			for _, re := range ve.Errors {
+				msg := re.Error()
+				if re.Err != nil {
+					msg = re.Err.Error()
+				}
+				logger.Error(msg, "file", re.File, "line", re.Line, "field", re.Field, "problem", re.Error())
+			}
+			logger.Error(fmt.Sprintf("%d problems in %s; nothing was sent", ve.Count, ve.File),
+				"problems", ve.Count, "shown", len(ve.Errors), "exit_code", code, "hint", validationHint)
+		case errors.As(err, &ce) && ce.hint != "":
+			logger.Error(err.Error(), "exit_code", code, "hint", ce.hint)
+		default:
+			logger.Error(err.Error(), "exit_code", code)
 		}
-		newLogger(e.stderr, "json", "info").Error(err.Error(), attrs...)
 		return code
 	}
 	printError(e.stderr, err)

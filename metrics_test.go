@@ -104,6 +104,24 @@ func TestEnvironmentPrecedence(t *testing.T) {
 	}
 }
 
+func TestJSONValidationErrorsOnePerProblem(t *testing.T) {
+	e, _, errb := testEnv(nil)
+	if code := dispatch(context.Background(), e, []string{"run", "--dry-run", "samples/invalid.csv", "--log-format", "json"}); code != exitUsage {
+		t.Fatalf("exit %d\n%s", code, errb)
+	}
+	lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+	if len(lines) != 9 {
+		t.Fatalf("%d lines, want 8 problems and a count:\n%s", len(lines), errb)
+	}
+	var first map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if first["file"] != "samples/invalid.csv" || first["line"] != float64(3) || first["field"] != "child_account_id" {
+		t.Errorf("first problem %v", first)
+	}
+}
+
 func TestJSONLogsOnly(t *testing.T) {
 	_, endpoint, creds := startInProcessSim(t, voxsim.Config{Accounts: 100})
 	dir := t.TempDir()
