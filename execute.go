@@ -146,7 +146,7 @@ func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 	pr := startProgress(e.stderr, e.isTerminal && opts.logFormat == "text", logger, opts.progressInterval,
 		runner.Stats, runner.Todo)
 	res, runErr := runner.Run(ctx)
-	pr.end(ctx)
+	pr.end()
 
 	if stream != nil {
 		if err := stream.Close(); err != nil && writeErr == nil {
@@ -200,6 +200,20 @@ func notAppliedError(sum report.Summary, reportPath string) error {
 	}
 	return (&cliError{code: exitRowsFailed, err: err}).withHint(fmt.Sprintf(
 		"error_code and error_message in %s say why; fix the rows or the cause, then rerun the same command with --retry-failed", where))
+}
+
+// reportPathFor is the default report file of a plan.
+func reportPathFor(digest string) string {
+	return fmt.Sprintf("report-%s.csv", shortDigest(digest))
+}
+
+// shortDigest is the first 12 hex digits of a "sha256:..." digest.
+func shortDigest(digest string) string {
+	h := strings.TrimPrefix(digest, "sha256:")
+	if len(h) > 12 {
+		h = h[:12]
+	}
+	return h
 }
 
 // journalPathFor is the default journal of a run.

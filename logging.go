@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -33,20 +32,6 @@ func newLogger(w io.Writer, format, level string) *slog.Logger {
 
 func isTerminal(f *os.File) bool {
 	return term.IsTerminal(int(f.Fd()))
-}
-
-// reportPathFor is the default report file of a plan.
-func reportPathFor(digest string) string {
-	return fmt.Sprintf("report-%s.csv", shortDigest(digest))
-}
-
-// shortDigest is the first 12 hex digits of a "sha256:..." digest.
-func shortDigest(digest string) string {
-	h := strings.TrimPrefix(digest, "sha256:")
-	if len(h) > 12 {
-		h = h[:12]
-	}
-	return h
 }
 
 // wantsJSONLog tells, before the flags are parsed, whether --log-format

@@ -66,7 +66,7 @@ func (o *planOptions) load(e *env, pos []string) (*plan.Plan, error) {
 	return p, nil
 }
 
-// printSummary prints the plan summary for people.
+// printPlanSummary prints the plan summary for people.
 func printPlanSummary(e *env, p *plan.Plan, s plan.Summary) {
 	fmt.Fprintf(e.stdout, "plan: %s\n", p.Source)
 	fmt.Fprintf(e.stdout, "rows: %d (valid %d, invalid %d, merged duplicates %d)\n", s.Rows, s.Valid, s.Invalid, s.Duplicates)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -85,7 +84,7 @@ func (pr *progress) show() {
 }
 
 // end stops the display; the bar is cleared so the summary follows cleanly.
-func (pr *progress) end(_ context.Context) {
+func (pr *progress) end() {
 	close(pr.stop)
 	<-pr.stopped
 	if pr.bar != nil {
