@@ -73,7 +73,7 @@ func diffRows(old, cur []reviewRow) *rowDiff {
 		}
 	}
 	slices.Sort(d.removed)
-	if len(d.changed)+len(d.added)+len(d.removed) == 0 && fmt.Sprint(d.invalidWas) == fmt.Sprint(d.invalidNow) {
+	if len(d.changed)+len(d.added)+len(d.removed) == 0 && len(d.invalidWas) == len(d.invalidNow) {
 		d.reordered = len(old) == len(cur) && !sameOrder(old, cur)
 	}
 	return d
@@ -131,7 +131,7 @@ func (d *rowDiff) String() string {
 	if n := len(d.removed); n > 0 {
 		lines = append(lines, fmt.Sprintf("  %s removed: %s of the reviewed plan", plural(n, "row"), lineList(d.removed)))
 	}
-	if fmt.Sprint(d.invalidWas) != fmt.Sprint(d.invalidNow) {
+	if len(d.invalidWas) != len(d.invalidNow) { // lines alone shift when rows are added
 		lines = append(lines, fmt.Sprintf("  invalid rows: %d in the review (%s), %d now (%s)",
 			len(d.invalidWas), lineList(d.invalidWas), len(d.invalidNow), lineList(d.invalidNow)))
 	}
