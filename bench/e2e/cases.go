@@ -59,6 +59,14 @@ var cases = []*benchCase{
 		},
 	},
 	{
+		name:  "throttle-long",
+		about: "the 429 run for a minute and more, so that start-up convergence weighs less",
+		runs: []benchRun{
+			{label: "limit 50, 429, 70 s", rows: 50 * 60 * 10, chunk: 10, workers: 8, rate: 150,
+				sim: []string{"--rate-limit", "50", "--throttle-status", "429"}, timeout: 4 * time.Minute, judge: throttling(50, false)},
+		},
+	},
+	{
 		name:  "latency",
 		about: "simulator --latency 200ms, client --rate 100 --workers 32",
 		runs: []benchRun{
