@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/voxbatch/voxbatch/voxsim"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -193,6 +195,17 @@ func TestDryRunReport(t *testing.T) {
 	e, _, _ = testEnv(nil)
 	if code := dispatch(context.Background(), e, []string{"run", "--dry-run", "samples/disable.csv", "--report", "-"}); code != exitUsage {
 		t.Errorf("--report - with --dry-run: exit %d", code)
+	}
+	// A preview is a dry run too.
+	_, endpoint, creds := startInProcessSim(t, voxsim.Config{Accounts: 10})
+	pvPath := filepath.Join(t.TempDir(), "preview.csv")
+	e, _, errb = testEnv(nil)
+	if code := dispatch(context.Background(), e, []string{"run", "--dry-run", "--preview", "samples/disable.csv", "--credentials", creds,
+		"--endpoint", endpoint, "--report", pvPath}); code != exitOK {
+		t.Fatalf("preview: exit %d\n%s", code, errb)
+	}
+	if rows := readReport(t, pvPath); len(rows) != 400 || rows[0]["status"] != "dry_run" {
+		t.Errorf("preview report: %d rows, first %v", len(rows), rows[0])
 	}
 	// A real run's report (its journal beside it) is not overwritten.
 	real := filepath.Join(t.TempDir(), "report.csv")

@@ -70,6 +70,11 @@ func runPreview(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) err
 	if err := writeReviewOut(opts, p, s); err != nil {
 		return err
 	}
+	if opts.report != "" {
+		if err := writeDryRunReport(opts.report, p, plan.Chunk(p, nil, opts.plan.chunkSize)); err != nil {
+			return err
+		}
+	}
 	client, err := newClient(e, opts, logger)
 	if err != nil {
 		return err
