@@ -306,9 +306,11 @@ func (r *Runner) finish(rows []int32, st report.Status, err error, log *attemptL
 	r.mu.Lock()
 	n := 0
 	for _, row := range rows {
-		n += r.record(int(row), &rec, clearSent)
+		r.record(int(row), &rec, clearSent)
+		n++
 		for _, d := range r.plan.Dups(int(row)) {
-			n += r.record(d, &rec, clearSent)
+			r.record(d, &rec, clearSent)
+			n++
 		}
 	}
 	if st == report.Failed {
@@ -332,8 +334,8 @@ func (r *Runner) finish(rows []int32, st report.Status, err error, log *attemptL
 }
 
 // record sets row i's record from tmpl and journals it (a not_attempted
-// record only with clearSent); r.mu is held. It returns 1.
-func (r *Runner) record(i int, tmpl *report.Record, clearSent bool) int {
+// record only with clearSent); r.mu is held.
+func (r *Runner) record(i int, tmpl *report.Record, clearSent bool) {
 	rec := &r.recs[i]
 	r.byStatus[rec.Status]--
 	r.byStatus[tmpl.Status]++
@@ -348,7 +350,6 @@ func (r *Runner) record(i int, tmpl *report.Record, clearSent bool) int {
 	if r.cfg.OnOutcome != nil {
 		r.cfg.OnOutcome(i, rec)
 	}
-	return 1
 }
 
 // crossed reports whether a failure threshold is crossed; r.mu is held.
