@@ -2,12 +2,14 @@ package main
 
 import (
 	"bufio"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -130,7 +132,7 @@ func TestBinarySIGTERMLeavesCompleteReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
 		t.Fatalf("exit %d (%v), want 130\n%s", code, err, stderr.String())
 	}
 	rows := readReport(t, reportPath)
@@ -139,7 +141,7 @@ func TestBinarySIGTERMLeavesCompleteReport(t *testing.T) {
 	}
 	applied := 0
 	for i, r := range rows {
-		if r["line"] != itoa(i+2) {
+		if r["line"] != strconv.Itoa(i+2) {
 			t.Fatalf("row %d has line %s: not in plan order", i, r["line"])
 		}
 		switch r["status"] {
@@ -193,10 +195,77 @@ func TestBinarySecondSignalExitsAtOnce(t *testing.T) {
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("the second signal took %v to end the process", took)
 	}
-	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
 		t.Errorf("exit %d, want 130\n%s", code, stderr.String())
 	}
 	if !strings.Contains(stderr.String(), "second signal") {
 		t.Errorf("stderr:\n%s", stderr.String())
 	}
+}
+
+func TestBinarySIGTERMThenRerunCompletes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	endpoint, creds := startSimProcess(t, dir, "--accounts", "2000", "--latency", "40ms")
+	planPath := writePlan(t, dir, 2000)
+	reportPath := filepath.Join(dir, "report.csv")
+	run := func() (*exec.Cmd, *strings.Builder) {
+		cmd := exec.Command(voxbatchBinary(t), "run", planPath, "--credentials", creds, "--endpoint", endpoint,
+			"--report", reportPath, "--rate", "40", "--workers", "4", "--chunk-size", "5")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		return cmd, &stderr
+	}
+	cmd, stderr := run()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("exit %d, want 130\n%s", code, stderr)
+	}
+	cmd, stderr = run()
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("rerun: %v\n%s", err, stderr)
+	}
+	rows := readReport(t, reportPath)
+	counts := map[string]int{}
+	for _, r := range rows {
+		counts[r["status"]]++
+	}
+	if len(rows) != 2000 || counts["applied"]+counts["skipped"] != 2000 || counts["skipped"] == 0 {
+		t.Fatalf("%d rows, statuses %v", len(rows), counts)
+	}
+	for _, a := range simAccounts(t, endpoint) {
+		if a.Active || a.Applications != 1 {
+			t.Fatalf("account %d: active %v, applied %d times; want once", a.AccountID, a.Active, a.Applications)
+		}
+	}
+}
+
+// readReport reads a CSV report into rows of column -> value.
+func readReport(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	all, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]string
+	for _, rec := range all[1:] {
+		m := map[string]string{}
+		for i, col := range all[0] {
+			m[col] = rec[i]
+		}
+		rows = append(rows, m)
+	}
+	return rows
 }

@@ -1,38 +1,32 @@
 // Command voxbatch applies a reviewed plan of per-account changes to
 // Voximplant child accounts through the Management API method
-// SetChildAccountInfo. See README.md for the workflow and DESIGN.md for how
-// the parts fit.
+// SetChildAccountInfo. README.md gives the workflow and ARCHITECTURE.md how
+// the parts fit; the commands live in internal/cli.
 package main
 
 import (
 	"context"
-	"fmt"
+	_ "embed"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/voxbatch/voxbatch/internal/cli"
 )
 
+// version is set at build time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+// demoPlan is the plan `voxbatch demo` runs, so that it runs from anywhere.
+//
+//go:embed samples/disable.csv
+var demoPlan []byte
+
 func main() {
-	// The first SIGINT/SIGTERM cancels the context: the run stops sending,
-	// lets requests in flight finish and writes its report. A second one
-	// exits at once; the journal is written per outcome, so a rerun still
-	// resumes.
-	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sigs
-		cancel()
-		<-sigs
-		const msg = "second signal: exiting at once; rerun the same command to resume"
-		if e := newEnv(); wantsJSONLog(e, os.Args[1:]) {
-			newLogger(os.Stderr, "json", "info").Warn(msg, "exit_code", exitInterrupted)
-		} else {
-			fmt.Fprintln(os.Stderr, "voxbatch: "+msg)
-		}
-		os.Exit(exitInterrupted)
-	}()
-	code := dispatch(ctx, newEnv(), os.Args[1:])
-	cancel()
+	// The first SIGINT/SIGTERM cancels ctx: the run stops sending and writes
+	// its report. cli.Main handles a second one.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args[1:], cli.Build{Version: version, DemoPlan: demoPlan})
+	stop()
 	os.Exit(code)
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -25,10 +25,12 @@ type env struct {
 	// jsonLog is set by commands run with --log-format json: then every
 	// line on stderr, errors included, is a JSON object.
 	jsonLog bool
+	build   Build
 }
 
-func newEnv() *env {
+func newEnv(b Build) *env {
 	return &env{
+		build:      b,
 		stdin:      os.Stdin,
 		stdout:     os.Stdout,
 		stderr:     os.Stderr,

@@ -1,9 +1,10 @@
-package main
+package cli
 
 import (
 	"context"
 	"encoding/csv"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,10 +16,57 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
+var (
+	// testdataDir is this package's testdata folder, where the golden files are.
+	testdataDir string
+	// demoPlan is samples/disable.csv, which the binary embeds.
+	demoPlan []byte
+)
+
+// TestMain runs the tests in a folder that holds the repository's samples/
+// and Dockerfile and this package's testdata/ (as links), so that plans are named
+// "samples/disable.csv" in commands and outputs, as a user in the
+// repository's root would name them.
+func TestMain(m *testing.M) {
+	code, err := inPlanFolder(m.Run)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	os.Exit(code)
+}
+
+func inPlanFolder(run func() int) (int, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return 0, err
+	}
+	testdataDir = filepath.Join(wd, "testdata")
+	if demoPlan, err = os.ReadFile(filepath.Join(wd, "..", "..", "samples", "disable.csv")); err != nil {
+		return 0, err
+	}
+	dir, err := os.MkdirTemp("", "voxbatch-cli-test-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	root := filepath.Join(wd, "..", "..")
+	links := map[string]string{"samples": filepath.Join(root, "samples"), "Dockerfile": filepath.Join(root, "Dockerfile"), "testdata": testdataDir}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			return 0, err
+		}
+	}
+	if err := os.Chdir(dir); err != nil {
+		return 0, err
+	}
+	return run(), nil
+}
+
 // golden compares got with testdata/name, or rewrites it under -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
+	path := filepath.Join(testdataDir, name)
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -175,6 +223,20 @@ func TestRunNeedsSafeCredentialsAndEndpoint(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func writePlan(t *testing.T, dir string, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("child_account_id,active\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "%d,false\n", 1000+i)
+	}
+	path := filepath.Join(dir, "plan.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
 
 func TestDryRunReport(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dry.csv")

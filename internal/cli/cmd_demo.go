@@ -1,19 +1,13 @@
-package main
+package cli
 
 import (
 	"context"
-	"embed"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/voxbatch/voxbatch/voxsim"
 )
-
-// samples holds the example plans, so that the demo runs from anywhere.
-//
-//go:embed samples/disable.csv
-var samples embed.FS
 
 // demoOptions are the flags of voxbatch demo.
 type demoOptions struct {
@@ -68,12 +62,8 @@ func runDemo(ctx context.Context, e *env, opts *demoOptions, pos []string) error
 		}
 	}
 	if len(pos) == 0 {
-		data, err := samples.ReadFile("samples/disable.csv")
-		if err != nil {
-			return err
-		}
 		path := filepath.Join(dir, "disable.csv")
-		if err := os.WriteFile(path, data, 0o644); err != nil {
+		if err := os.WriteFile(path, e.build.DemoPlan, 0o644); err != nil {
 			return fmt.Errorf("demo plan: %w", err)
 		}
 		pos = []string{path}

@@ -1,17 +1,15 @@
-package main
+package cli
 
 import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/voxbatch/voxbatch/voxsim"
 )
@@ -127,49 +125,5 @@ func TestResumeWithReportOnStdout(t *testing.T) {
 	states, _ := filepath.Glob("voxbatch-*.state")
 	if len(states) != 1 || len(states[0]) != len("voxbatch-")+12+len(".state") {
 		t.Errorf("journal files %v", states)
-	}
-}
-
-func TestBinarySIGTERMThenRerunCompletes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	dir := t.TempDir()
-	endpoint, creds := startSimProcess(t, dir, "--accounts", "2000", "--latency", "40ms")
-	planPath := writePlan(t, dir, 2000)
-	reportPath := filepath.Join(dir, "report.csv")
-	run := func() (*exec.Cmd, *strings.Builder) {
-		cmd := exec.Command(voxbatchBinary(t), "run", planPath, "--credentials", creds, "--endpoint", endpoint,
-			"--report", reportPath, "--rate", "40", "--workers", "4", "--chunk-size", "5")
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		return cmd, &stderr
-	}
-	cmd, stderr := run()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(time.Second)
-	cmd.Process.Signal(syscall.SIGTERM)
-	cmd.Wait()
-	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
-		t.Fatalf("exit %d, want 130\n%s", code, stderr)
-	}
-	cmd, stderr = run()
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("rerun: %v\n%s", err, stderr)
-	}
-	rows := readReport(t, reportPath)
-	counts := map[string]int{}
-	for _, r := range rows {
-		counts[r["status"]]++
-	}
-	if len(rows) != 2000 || counts["applied"]+counts["skipped"] != 2000 || counts["skipped"] == 0 {
-		t.Fatalf("%d rows, statuses %v", len(rows), counts)
-	}
-	for _, a := range simAccounts(t, endpoint) {
-		if a.Active || a.Applications != 1 {
-			t.Fatalf("account %d: active %v, applied %d times; want once", a.AccountID, a.Active, a.Applications)
-		}
 	}
 }

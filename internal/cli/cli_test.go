@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 func testEnv(vars map[string]string) (*env, *bytes.Buffer, *bytes.Buffer) {
 	var out, errb bytes.Buffer
 	return &env{
+		build:  Build{Version: "dev", DemoPlan: demoPlan},
 		stdin:  strings.NewReader(""),
 		stdout: &out,
 		stderr: &errb,

@@ -1,4 +1,4 @@
-package main
+package cli
 
 // The review diff: what changed between the rows of a review file and the
 // plan at hand, for the message of a refused --review.

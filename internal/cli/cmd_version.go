@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -7,20 +7,19 @@ import (
 	"runtime/debug"
 )
 
-// version is set at build time with -ldflags "-X main.version=v1.2.3".
-var version = "dev"
-
 // userAgent is what voxbatch calls itself in HTTP requests.
-func userAgent() string { return "voxbatch/" + buildVersion() }
+func (b Build) userAgent() string { return "voxbatch/" + b.version() }
 
-func buildVersion() string {
-	if version != "dev" {
-		return version
+// version is the -X main.version of the build, else the module version
+// of `go install`, else "dev".
+func (b Build) version() string {
+	if b.Version != "" && b.Version != "dev" {
+		return b.Version
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
-	return version
+	return "dev"
 }
 
 func versionCommand() *command {
@@ -38,7 +37,7 @@ func versionCommand() *command {
 		if len(pos) > 0 {
 			return usageErrorf("version takes no arguments")
 		}
-		fmt.Fprintf(e.stdout, "voxbatch %s (%s, %s/%s)\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		fmt.Fprintf(e.stdout, "voxbatch %s (%s, %s/%s)\n", e.build.version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return nil
 	}
 	return c

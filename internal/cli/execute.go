@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -46,7 +46,7 @@ func newClient(e *env, opts *runOptions, logger *slog.Logger) (*voximplant.Clien
 		Endpoint:  opts.endpoint,
 		Timeout:   opts.timeout,
 		Workers:   opts.workers,
-		UserAgent: userAgent(),
+		UserAgent: e.build.userAgent(),
 	})
 	if err != nil {
 		ce := &cliError{code: exitUsage, err: err}
