@@ -15,7 +15,7 @@ import (
 
 // The benchmarks read the same generated plan three ways, so that the
 // costs can be compared: Load (+ Summarize), gocsv decoding into a struct
-// of strings (what the DESIGN first listed for CSV), and a bare
+// of strings (the library first chosen for CSV), and a bare
 // encoding/csv read (the floor).
 
 const benchRows = 100_000

@@ -97,20 +97,26 @@ func checkLoad(t *testing.T, name string, data []byte) {
 	}
 }
 
-func FuzzLoadCSV(f *testing.F) {
-	addSeeds(f, "*.csv")
-	f.Add([]byte("child_account_id;active\r\n\"1\";\"yes\"\r\n"))
-	f.Add([]byte("child_account_name,active\n\"a\"\"b\",no\n"))
+// fuzzLoad fuzzes checkLoad of a plan file called name, seeded with the
+// testdata files of name's extension and with seeds.
+func fuzzLoad(f *testing.F, name string, seeds ...string) {
+	addSeeds(f, "*"+filepath.Ext(name))
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		checkLoad(t, "fuzz.csv", data)
+		checkLoad(t, name, data)
 	})
 }
 
+func FuzzLoadCSV(f *testing.F) {
+	fuzzLoad(f, "fuzz.csv",
+		"child_account_id;active\r\n\"1\";\"yes\"\r\n",
+		"child_account_name,active\n\"a\"\"b\",no\n")
+}
+
 func FuzzLoadYAML(f *testing.F) {
-	addSeeds(f, "*.yaml")
-	f.Add([]byte("- child_account_id: 1\n  active: no\n"))
-	f.Add([]byte("accounts:\n  - &a {child_account_id: 1, active: true}\n  - *a\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		checkLoad(t, "fuzz.yaml", data)
-	})
+	fuzzLoad(f, "fuzz.yaml",
+		"- child_account_id: 1\n  active: no\n",
+		"accounts:\n  - &a {child_account_id: 1, active: true}\n  - *a\n")
 }

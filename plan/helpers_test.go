@@ -34,6 +34,18 @@ func validationError(t testing.TB, err error) *plan.ValidationError {
 	return ve
 }
 
+// loadFails loads content, which must fail with a *plan.ValidationError
+// that errors.Is want, and returns that error.
+func loadFails(t testing.TB, name, content string, opts plan.Options, want error) *plan.ValidationError {
+	t.Helper()
+	_, err := load(t, name, content, opts)
+	ve := validationError(t, err)
+	if !errors.Is(err, want) {
+		t.Errorf("errors.Is(err, %v) = false; err:\n%v", want, err)
+	}
+	return ve
+}
+
 // lines returns the problem lines of a validation error.
 func problemLines(ve *plan.ValidationError) []string {
 	var out []string

@@ -1,7 +1,6 @@
 package plan_test
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
@@ -109,16 +108,12 @@ func TestValidationRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := load(t, "plan.csv", tt.csv, tt.opts)
-			ve := validationError(t, err)
-			if !errors.Is(err, tt.want) {
-				t.Errorf("errors.Is(err, %v) = false; err:\n%v", tt.want, err)
-			}
+			ve := loadFails(t, "plan.csv", tt.csv, tt.opts, tt.want)
 			if got := ve.Errors[0].Error(); got != tt.msg {
 				t.Errorf("first problem:\n got %s\nwant %s", got, tt.msg)
 			}
 			if tt.want == plan.ErrUnknownColumn && ve.Count != 1 {
-				t.Errorf("an unknown column gives more problems than itself:\n%v", err)
+				t.Errorf("an unknown column gives more problems than itself:\n%v", ve)
 			}
 		})
 	}

@@ -176,11 +176,7 @@ accounts:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := load(t, "p.yaml", tt.yaml, tt.opts)
-			ve := validationError(t, err)
-			if !errors.Is(err, tt.want) {
-				t.Errorf("errors.Is(err, %v) = false: %v", tt.want, err)
-			}
+			ve := loadFails(t, "p.yaml", tt.yaml, tt.opts, tt.want)
 			if tt.msgs != nil {
 				if got := problemLines(ve); fmt.Sprint(got) != fmt.Sprint(tt.msgs) {
 					t.Errorf("problems\n got %q\nwant %q", got, tt.msgs)

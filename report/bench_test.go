@@ -43,26 +43,30 @@ func reportPer1M(b *testing.B) {
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)*1e6*1e3, "ms/1M-rows")
 }
 
-// BenchmarkWriteCSV measures the CSV writer voxbatch uses: one appended
-// buffer per row.
-func BenchmarkWriteCSV(b *testing.B) {
+// encodeFunc writes a whole report of n records, like Encode in one format.
+type encodeFunc func(w io.Writer, n int, rec func(int) Record) error
+
+// encodeAs returns Encode in format f.
+func encodeAs(f Format) encodeFunc {
+	return func(w io.Writer, n int, rec func(int) Record) error { return Encode(w, f, n, rec) }
+}
+
+// benchEncode measures encode writing b.N sample records to io.Discard.
+func benchEncode(b *testing.B, encode encodeFunc) {
 	b.ReportAllocs()
 	i := 0
-	if err := Encode(io.Discard, CSV, b.N, func(int) Record { i++; return sampleRecord(i) }); err != nil {
+	if err := encode(io.Discard, b.N, func(int) Record { i++; return sampleRecord(i) }); err != nil {
 		b.Fatal(err)
 	}
 	reportPer1M(b)
 }
 
+// BenchmarkWriteCSV measures the CSV writer voxbatch uses: one appended
+// buffer per row.
+func BenchmarkWriteCSV(b *testing.B) { benchEncode(b, encodeAs(CSV)) }
+
 // BenchmarkWriteJSONL measures the JSON Lines writer.
-func BenchmarkWriteJSONL(b *testing.B) {
-	b.ReportAllocs()
-	i := 0
-	if err := Encode(io.Discard, JSONL, b.N, func(int) Record { i++; return sampleRecord(i) }); err != nil {
-		b.Fatal(err)
-	}
-	reportPer1M(b)
-}
+func BenchmarkWriteJSONL(b *testing.B) { benchEncode(b, encodeAs(JSONL)) }
 
 // gocsv cell types: the same escaping and empty zeros as the real writer,
 // so that the comparison is like for like.
@@ -139,14 +143,7 @@ func encodeGocsv(w io.Writer, n int, rec func(int) Record) error {
 }
 
 // BenchmarkWriteCSVGocsv measures the same CSV written with gocsv.
-func BenchmarkWriteCSVGocsv(b *testing.B) {
-	b.ReportAllocs()
-	i := 0
-	if err := encodeGocsv(io.Discard, b.N, func(int) Record { i++; return sampleRecord(i) }); err != nil {
-		b.Fatal(err)
-	}
-	reportPer1M(b)
-}
+func BenchmarkWriteCSVGocsv(b *testing.B) { benchEncode(b, encodeGocsv) }
 
 // encodeStdlib writes the same report as Encode(w, CSV, ...) through
 // encoding/csv: a reused []string record, numbers and times appended into
@@ -197,14 +194,7 @@ func encodeStdlib(w io.Writer, n int, rec func(int) Record) error {
 }
 
 // BenchmarkWriteCSVStdlib measures the same CSV written with encoding/csv.
-func BenchmarkWriteCSVStdlib(b *testing.B) {
-	b.ReportAllocs()
-	i := 0
-	if err := encodeStdlib(io.Discard, b.N, func(int) Record { i++; return sampleRecord(i) }); err != nil {
-		b.Fatal(err)
-	}
-	reportPer1M(b)
-}
+func BenchmarkWriteCSVStdlib(b *testing.B) { benchEncode(b, encodeStdlib) }
 
 // TestCSVSameAsLibraries checks that the appending encoder writes exactly
 // what encoding/csv and gocsv write, so that the benchmarks compare like
@@ -226,7 +216,7 @@ func TestCSVSameAsLibraries(t *testing.T) {
 	if err := Encode(&ours, CSV, n, rec); err != nil {
 		t.Fatal(err)
 	}
-	for name, encode := range map[string]func(io.Writer, int, func(int) Record) error{
+	for name, encode := range map[string]encodeFunc{
 		"encoding/csv": encodeStdlib, "gocsv": encodeGocsv,
 	} {
 		t.Run(name, func(t *testing.T) {

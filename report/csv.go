@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
@@ -10,14 +9,7 @@ import (
 // csvEncoder appends each record to a reused buffer and writes it in one
 // call. Its quoting is byte for byte that of encoding/csv's Writer with the
 // default settings (comma, "\n" line ends); the tests hold it to that.
-type csvEncoder struct {
-	w   *bufio.Writer
-	buf []byte
-}
-
-func newCSVEncoder(w *bufio.Writer) *csvEncoder {
-	return &csvEncoder{w: w, buf: make([]byte, 0, 512)}
-}
+type csvEncoder struct{ rowWriter }
 
 func (e *csvEncoder) header() error {
 	b := e.buf[:0]
@@ -28,9 +20,7 @@ func (e *csvEncoder) header() error {
 		b = append(b, c...)
 	}
 	b = append(b, '\n')
-	e.buf = b
-	_, err := e.w.Write(b)
-	return err
+	return e.write(b)
 }
 
 func (e *csvEncoder) encode(r *Record) error {
@@ -61,12 +51,8 @@ func (e *csvEncoder) encode(r *Record) error {
 		b = appendTime(b, r.FinishedAt)
 	}
 	b = append(b, '\n')
-	e.buf = b
-	_, err := e.w.Write(b)
-	return err
+	return e.write(b)
 }
-
-func (e *csvEncoder) flush() error { return e.w.Flush() }
 
 // appendCSVInt appends v as a CSV cell: nothing for a zero that means
 // "absent", and a negative number escaped like any cell starting with '-'.

@@ -39,13 +39,13 @@
 //
 // # Why not gocsv
 //
-// DESIGN.md names github.com/gocarina/gocsv for reports out. The end-to-end
-// benchmark writes 1,000,000 rows twice (stream, then final rewrite) within
-// a 15 CPU-second budget for the whole client, and gocsv costs too much of
-// it: it reflects over every field and allocates a string per cell. Three
-// CSV writers producing byte-identical output (TestCSVSameAsLibraries) were
-// measured on a 2-core Xeon shared with other builds, median of 5 runs,
-// record generation (about 0.04 s) included:
+// github.com/gocarina/gocsv was the first choice for writing reports. The
+// end-to-end benchmark writes 1,000,000 rows twice (stream, then final
+// rewrite) within a 15 CPU-second budget for the whole client, and gocsv
+// costs too much of it: it reflects over every field and allocates a string
+// per cell. Three CSV writers producing byte-identical output
+// (TestCSVSameAsLibraries) were measured on a 2-core Xeon shared with other
+// builds, median of 5 runs, record generation (about 0.04 s) included:
 //
 //	go test -run '^$' -bench . -benchtime 1000000x -count 5 ./report/
 //

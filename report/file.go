@@ -19,13 +19,33 @@ type encoder interface {
 	flush() error           // buffered bytes to the underlying writer
 }
 
+// rowWriter is what both encoders share: a row is appended to a reused
+// buffer and written with one call, and flush hands the buffered rows on.
+type rowWriter struct {
+	w   *bufio.Writer
+	buf []byte
+}
+
+func newRowWriter(w *bufio.Writer) rowWriter {
+	return rowWriter{w: w, buf: make([]byte, 0, 512)}
+}
+
+// write writes the row b, which becomes the buffer of the next row.
+func (rw *rowWriter) write(b []byte) error {
+	rw.buf = b
+	_, err := rw.w.Write(b)
+	return err
+}
+
+func (rw *rowWriter) flush() error { return rw.w.Flush() }
+
 func newEncoder(w io.Writer, f Format) (encoder, error) {
 	bw := bufio.NewWriterSize(w, bufSize)
 	switch f {
 	case CSV:
-		return newCSVEncoder(bw), nil
+		return &csvEncoder{newRowWriter(bw)}, nil
 	case JSONL:
-		return newJSONEncoder(bw), nil
+		return &jsonEncoder{newRowWriter(bw)}, nil
 	}
 	return nil, fmt.Errorf("%w %q: use csv or jsonl", ErrFormat, string(f))
 }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -9,14 +8,7 @@ import (
 
 // jsonEncoder writes one JSON object per line, keys in column order. It is
 // hand-written because encoding/json would reflect over every record.
-type jsonEncoder struct {
-	w   *bufio.Writer
-	buf []byte
-}
-
-func newJSONEncoder(w *bufio.Writer) *jsonEncoder {
-	return &jsonEncoder{w: w, buf: make([]byte, 0, 512)}
-}
+type jsonEncoder struct{ rowWriter }
 
 func (e *jsonEncoder) header() error { return nil }
 
@@ -45,12 +37,8 @@ func (e *jsonEncoder) encode(r *Record) error {
 	b = append(b, `,"finished_at":`...)
 	b = appendJSONTime(b, r.FinishedAt)
 	b = append(b, "}\n"...)
-	e.buf = b
-	_, err := e.w.Write(b)
-	return err
+	return e.write(b)
 }
-
-func (e *jsonEncoder) flush() error { return e.w.Flush() }
 
 // appendJSONInt appends v, or null for zero ("absent").
 func appendJSONInt(b []byte, v int) []byte {

@@ -117,11 +117,8 @@ func (s *Stream) ticker() {
 func (s *Stream) Write(r Record) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
-	}
-	if s.err != nil {
-		return s.err
+	if err := s.writableLocked(); err != nil {
+		return err
 	}
 	s.rec = r
 	if err := s.enc.encode(&s.rec); err != nil {
@@ -138,11 +135,8 @@ func (s *Stream) Write(r Record) error {
 func (s *Stream) Flush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
-	}
-	if s.err != nil {
-		return s.err
+	if err := s.writableLocked(); err != nil {
+		return err
 	}
 	return s.flushLocked()
 }
@@ -173,6 +167,15 @@ func (s *Stream) Close() error {
 		}
 	}
 	return err
+}
+
+// writableLocked returns ErrClosed after Close, else the sticky write
+// error, if any; s.mu must be held.
+func (s *Stream) writableLocked() error {
+	if s.closed {
+		return ErrClosed
+	}
+	return s.err
 }
 
 // flushLocked flushes the encoder; s.mu must be held.

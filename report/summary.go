@@ -101,6 +101,18 @@ func (s Summary) MarshalJSON() ([]byte, error) {
 	return append(b, '}'), nil
 }
 
+// SummaryJSON is the object MarshalJSON writes, decoded: what a program
+// that reads a run's summary file back gets from encoding/json.
+type SummaryJSON struct {
+	Rows           int            `json:"rows"`
+	ByStatus       map[string]int `json:"by_status"`
+	Requests       int            `json:"requests"`
+	Retries        int            `json:"retries"`
+	Throttled      int            `json:"throttled"`
+	ElapsedSeconds float64        `json:"elapsed_seconds"`
+	RowsPerSecond  float64        `json:"rows_per_second"`
+}
+
 // WriteJSON writes the MarshalJSON object and a newline to w.
 func (s Summary) WriteJSON(w io.Writer) error {
 	b, _ := s.MarshalJSON()

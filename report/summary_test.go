@@ -70,15 +70,7 @@ func TestSummaryJSONGolden(t *testing.T) {
 // TestSummaryJSONKeys checks the key set and values independently of the
 // golden file.
 func TestSummaryJSONKeys(t *testing.T) {
-	var got struct {
-		Rows           int            `json:"rows"`
-		ByStatus       map[string]int `json:"by_status"`
-		Requests       int            `json:"requests"`
-		Retries        int            `json:"retries"`
-		Throttled      int            `json:"throttled"`
-		ElapsedSeconds float64        `json:"elapsed_seconds"`
-		RowsPerSecond  float64        `json:"rows_per_second"`
-	}
+	var got SummaryJSON
 	b, _ := json.Marshal(sampleSummary())
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

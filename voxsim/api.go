@@ -14,6 +14,37 @@ var (
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
+// getBuf returns an empty answer buffer from bufPool.
+func getBuf() *[]byte {
+	bp := bufPool.Get().(*[]byte)
+	*bp = (*bp)[:0]
+	return bp
+}
+
+// putBuf returns bp to bufPool unless an answer made it too large to keep.
+func putBuf(bp *[]byte) {
+	if cap(*bp) <= 1<<20 {
+		bufPool.Put(bp)
+	}
+}
+
+// apiCall is one API request's record for the statistics. The request is
+// counted as ended before its answer goes out, so that a client that has
+// its answer finds it in the statistics; end counts it once however often
+// it is called.
+type apiCall struct {
+	call
+	stats *stats
+	ended bool
+}
+
+func (q *apiCall) end() {
+	if !q.ended {
+		q.ended = true
+		q.stats.end(&q.call)
+	}
+}
+
 // serveAPI serves one Management API request. The order of the steps is
 // part of the simulator's behaviour:
 //
@@ -27,19 +58,13 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b 
 //  7. a drawn fault is answered 2, with nothing applied;
 //  8. the method runs and may apply its change;
 //  9. a drawn drop closes the connection instead of answering.
+//
+// serveAPI does steps 1 to 3 and 9, throttle or refuse steps 4 to 7, and
+// answer step 8.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, method string) {
 	s.stats.begin()
-	c := call{method: methodUnknown}
-	// The request is counted as ended before its answer goes out, so that a
-	// client that has its answer finds it in the statistics.
-	ended := false
-	end := func() {
-		if !ended {
-			ended = true
-			s.stats.end(&c)
-		}
-	}
-	defer end()
+	q := apiCall{call: call{method: methodUnknown}, stats: &s.stats}
+	defer q.end()
 
 	limited := s.limiter != nil && !s.limiter.Allow()
 	d := s.draw()
@@ -50,74 +75,89 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, method string)
 	formErr := p.read(r)
 
 	if !wait(r.Context(), s.cfg.Latency+d.jitter) {
-		c.outcome = outcomeCanceled
+		q.outcome = outcomeCanceled
 		return
 	}
 
-	bp := bufPool.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= 1<<20 {
-			bufPool.Put(bp)
-		}
-	}()
-	b := (*bp)[:0]
-	var e *apiError
 	switch method {
 	case methodSet, methodGet:
-		c.method = method
+		q.method = method
+	}
+	if limited && s.cfg.ThrottleStatus != http.StatusOK {
+		s.throttle(w, &q)
+		return
+	}
+	bp := getBuf()
+	defer putBuf(bp)
+	e := s.refuse(r, &q.call, limited, d.fault, formErr)
+	*bp = s.answer(*bp, p, &q.call, e)
+	if d.drop {
+		q.outcome = outcomeDropped
+		q.end()
+		drop(w)
+		return
+	}
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h["Content-Length"] = []string{strconv.Itoa(len(*bp))}
+	q.end()
+	_, _ = w.Write(*bp)
+}
+
+// throttle answers a request over the rate limit with Config.ThrottleStatus
+// and a Retry-After header instead of the API's code 340.
+func (s *Server) throttle(w http.ResponseWriter, q *apiCall) {
+	status := s.cfg.ThrottleStatus
+	q.outcome = -status
+	h := w.Header()
+	h["Content-Type"] = textContentType
+	h.Set("Retry-After", strconv.Itoa(int(RetryAfter.Seconds())))
+	q.end()
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(http.StatusText(status) + "\n"))
+}
+
+// refuse returns the error that answers the request before its method runs,
+// the first of steps 4 to 7 of serveAPI that applies, or nil. The token is
+// not verified for a request over the rate limit.
+func (s *Server) refuse(r *http.Request, c *call, limited, fault bool, formErr error) *apiError {
+	if limited {
+		return errRateLimit
+	}
+	if e := s.authenticate(r.Header.Get("Authorization")); e != nil {
+		return e
 	}
 	switch {
-	case limited:
-		if s.cfg.ThrottleStatus != http.StatusOK {
-			c.outcome = -s.cfg.ThrottleStatus
-			h := w.Header()
-			h["Content-Type"] = textContentType
-			h.Set("Retry-After", strconv.Itoa(int(RetryAfter.Seconds())))
-			end()
-			w.WriteHeader(s.cfg.ThrottleStatus)
-			_, _ = w.Write([]byte(http.StatusText(s.cfg.ThrottleStatus) + "\n"))
-			return
-		}
-		e = errRateLimit
-	default:
-		e = s.authenticate(r.Header.Get("Authorization"))
+	case c.method == methodUnknown:
+		return errUnknownMethod
+	case formErr != nil:
+		return invalid("body")
+	case fault:
+		return errInternal
 	}
-	if e == nil && c.method == methodUnknown {
-		e = errUnknownMethod
-	}
-	if e == nil && formErr != nil {
-		e = invalid("body")
-	}
-	if e == nil && d.fault {
-		e = errInternal
-	}
+	return nil
+}
+
+// answer appends the JSON answer to b: the error e if the request was
+// refused, otherwise what its method answers. An error becomes the call's
+// outcome.
+func (s *Server) answer(b []byte, p *params, c *call, e *apiError) []byte {
 	if e == nil {
 		switch c.method {
 		case methodSet:
-			e = s.setChildAccountInfo(p, &c)
+			e = s.setChildAccountInfo(p, c)
 			if e == nil {
 				b = append(b, resultOK...)
 			}
 		case methodGet:
-			b, e = s.getChildrenAccounts(p, &c, b)
+			b, e = s.getChildrenAccounts(p, c, b)
 		}
 	}
 	if e != nil {
 		c.outcome = e.code
 		b = appendError(b[:0], e)
 	}
-	*bp = b
-	if d.drop {
-		c.outcome = outcomeDropped
-		end()
-		drop(w)
-		return
-	}
-	h := w.Header()
-	h["Content-Type"] = jsonContentType
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
-	end()
-	_, _ = w.Write(b)
+	return b
 }
 
 // drop closes the request's connection without an answer.

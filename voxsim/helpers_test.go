@@ -167,6 +167,23 @@ func (e *env) set(v url.Values) *answer {
 	return e.form("SetChildAccountInfo", v.Encode())
 }
 
+// setStep is one SetChildAccountInfo form body and the code it must get.
+type setStep struct {
+	body string
+	code int
+}
+
+// setSteps sends each step in turn and stops the test at the first step
+// answered with another code.
+func (e *env) setSteps(steps []setStep) {
+	e.t.Helper()
+	for i, st := range steps {
+		if a := e.form("SetChildAccountInfo", st.body); a.code() != st.code {
+			e.t.Fatalf("step %d (%s): code %d, want %d (%s)", i, st.body, a.code(), st.code, a.Raw)
+		}
+	}
+}
+
 // multipartBody builds a multipart form from pairs.
 func multipartBody(t testing.TB, kv ...string) (io.Reader, string) {
 	t.Helper()

@@ -208,10 +208,7 @@ func TestSetChildAccountInfoRequestShapes(t *testing.T) {
 
 func TestPasswordHistory(t *testing.T) {
 	e := start(t, Config{Accounts: 4})
-	steps := []struct {
-		body string
-		code int
-	}{
+	e.setSteps([]setStep{
 		{"child_account_id=1000&new_child_account_password=First-pass1", 0},
 		{"child_account_id=1000&new_child_account_password=First-pass1", 535},
 		{"child_account_id=1000&new_child_account_password=Second-pass2", 0},
@@ -221,12 +218,7 @@ func TestPasswordHistory(t *testing.T) {
 		{"child_account_id=all&new_child_account_password=Second-pass2", 535},
 		{"child_account_id=1002;1003&new_child_account_password=Third-pass3", 0},
 		{"child_account_id=all&new_child_account_password=Fourth-pass4", 0},
-	}
-	for i, st := range steps {
-		if a := e.form("SetChildAccountInfo", st.body); a.code() != st.code {
-			t.Fatalf("step %d: code %d, want %d (%s)", i, a.code(), st.code, a.Raw)
-		}
-	}
+	})
 	want := map[int64]int{1000: 3, 1001: 2, 1002: 2, 1003: 2}
 	for _, a := range e.s.Accounts() {
 		if a.PasswordChanges != want[a.AccountID] {
@@ -249,10 +241,7 @@ func TestPasswordHistory(t *testing.T) {
 
 func TestEmailChanges(t *testing.T) {
 	e := start(t, Config{Accounts: 5})
-	steps := []struct {
-		body string
-		code int
-	}{
+	e.setSteps([]setStep{
 		{"child_account_id=1000&new_child_account_email=x@example.org", 0},
 		{"child_account_email=x@example.org&active=false", 0},                // found by the new address
 		{"child_account_email=child-1000@example.test&active=false", 199},    // not by the old one
@@ -267,12 +256,7 @@ func TestEmailChanges(t *testing.T) {
 		{"child_account_id=1001&new_child_account_email=child-1001@example.test", 0}, // back to the initial
 		{"child_account_id=1004&new_child_account_email=child-1000@example.test", 0}, // freed again
 		{"child_account_email=child-1001@example.test&active=false", 0},
-	}
-	for i, st := range steps {
-		if a := e.form("SetChildAccountInfo", st.body); a.code() != st.code {
-			t.Fatalf("step %d (%s): code %d, want %d (%s)", i, st.body, a.code(), st.code, a.Raw)
-		}
-	}
+	})
 	want := map[int64]string{1000: "x@example.org", 1001: "child-1001@example.test",
 		1002: "child-1002@example.test", 1003: "child-1003@example.test", 1004: "child-1000@example.test"}
 	for _, a := range e.s.Accounts() {

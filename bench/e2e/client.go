@@ -13,18 +13,12 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/voxbatch/voxbatch/report"
 )
 
 // summary is the JSON `voxbatch run --summary` writes.
-type summary struct {
-	Rows           int            `json:"rows"`
-	ByStatus       map[string]int `json:"by_status"`
-	Requests       int            `json:"requests"`
-	Retries        int            `json:"retries"`
-	Throttled      int            `json:"throttled"`
-	ElapsedSeconds float64        `json:"elapsed_seconds"`
-	RowsPerSecond  float64        `json:"rows_per_second"`
-}
+type summary = report.SummaryJSON
 
 // usage is what the client process cost.
 type usage struct {
