@@ -7,9 +7,14 @@
 // The parts:
 //   - Runner (runner.go) owns the run: the worker pool, stopping, the
 //     per-row records and the counters.
-//   - send (send.go) carries one request through its attempts: retries with
-//     capped exponential backoff and full jitter, throttling, token renewal,
-//     bisection, and the check of an unknown outcome.
+//   - attempter (attempt.go) is the one attempt loop, shared by the run's
+//     requests, the preview's reads and the check of an unknown outcome:
+//     it waits on the pacer, retries with capped exponential backoff and
+//     full jitter, handles throttling, renews the token once, and counts
+//     the requests.
+//   - send (send.go) decides what a request's attempts came to: applied,
+//     failed, bisection of a chunk refused as row data, the check of an
+//     unknown outcome, or stopping the run.
 //   - pacer (pacer.go) is the shared limiter: it holds any second to the
 //     rate, pauses every worker after a throttled answer, cuts the rate
 //     below where it was throttled and raises it back by time.
@@ -18,8 +23,10 @@
 //     killed run loses nothing; Resume (resume.go) turns what an earlier run
 //     recorded into the rows to send and the records of the others.
 //   - ReadPreview (preview.go, preview_read.go) reads the accounts' current
-//     state through the same pacer and compares it with the plan, for
-//     --preview and --skip-unchanged.
+//     state through an attempter of its own and compares it with the plan,
+//     for --preview and --skip-unchanged.
+//   - records.go builds the report records: a row's base record (shared by
+//     New and DryRunRecords) and the copy of an outcome into it.
 //
 // A failed row is a result, not an error: only fatal conditions (auth,
 // permissions, a crossed threshold) and interruption end a run early.

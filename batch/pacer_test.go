@@ -114,12 +114,12 @@ func TestPacerWaitHonoursPauseAndContext(t *testing.T) {
 }
 
 func TestBackoffIsCappedWithJitter(t *testing.T) {
-	r := &Runner{cfg: Config{BackoffBase: 10 * time.Millisecond, BackoffMax: 80 * time.Millisecond}}
-	r.rng = newTestRand()
+	a := &attempter{cfg: &Config{BackoffBase: 10 * time.Millisecond, BackoffMax: 80 * time.Millisecond}}
+	a.rng = newTestRand()
 	for attempt := 1; attempt < 40; attempt++ {
 		ceil := min(10*time.Millisecond<<min(attempt-1, 30), 80*time.Millisecond)
 		for i := 0; i < 50; i++ {
-			if d := r.backoff(attempt); d < 0 || d > ceil {
+			if d := a.backoff(attempt); d < 0 || d > ceil {
 				t.Fatalf("attempt %d: backoff %v outside [0, %v]", attempt, d, ceil)
 			}
 		}

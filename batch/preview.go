@@ -188,8 +188,7 @@ func (pv *Preview) Prefill(i int, rec *report.Record) {
 	if pv.Todo(i) {
 		return
 	}
-	rec.Status, rec.ErrorCode, rec.ErrorMessage, rec.HTTPStatus = report.Unchanged, 0, "", 0
-	rec.Attempts, rec.Request, rec.StartedAt, rec.FinishedAt = 0, 0, pv.Started, pv.Finished
+	setOutcome(rec, &report.Record{Status: report.Unchanged, StartedAt: pv.Started, FinishedAt: pv.Finished})
 }
 
 // Journal records every row found unchanged (merged rows included) in j and

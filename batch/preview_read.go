@@ -3,13 +3,11 @@ package batch
 import (
 	"cmp"
 	"context"
-	"math/rand/v2"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -37,15 +35,10 @@ func ReadPreview(ctx context.Context, p *plan.Plan, client Client, cfg Config, p
 	if pageSize <= 0 {
 		pageSize = DefaultPageSize
 	}
-	// The reads borrow a Runner for its pacer, backoff, token renewal and
-	// counters; Run is never called on it.
-	r := &Runner{plan: p, client: client, cfg: cfg,
-		pacer: newPacer(cfg.Rate, cfg.Burst, cfg.Workers, cfg.Now),
-		rng:   rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x2545f4914f6cdd1d))}
-	rd := newReader(r, p, pageSize)
+	rd := newReader(newAttempter(client, &cfg, 0x2545f4914f6cdd1d), p, pageSize)
 	pv := &Preview{plan: p, states: make([]State, len(p.Rows)), Started: cfg.Now()}
 	err := rd.read(ctx)
-	pv.Requests, pv.Listed, pv.Finished = int(r.requests.Load()), rd.listed, cfg.Now()
+	pv.Requests, pv.Listed, pv.Finished = int(rd.at.requests.Load()), rd.listed, cfg.Now()
 	switch {
 	case ctx.Err() != nil:
 		return nil, ErrInterrupted
@@ -58,7 +51,8 @@ func ReadPreview(ctx context.Context, p *plan.Plan, client Client, cfg Config, p
 
 // reader gathers the accounts a preview needs.
 type reader struct {
-	r        *Runner
+	at       *attempter // the reads' own: pacer, retries, counters
+	cfg      *Config
 	rows     []int // primary rows to preview
 	pageSize int
 	all      bool // an "all" row: keep every child
@@ -73,11 +67,11 @@ type reader struct {
 	found map[string]*voximplant.AccountInfo // by the keys of want; "i:" for every child with all
 }
 
-func newReader(r *Runner, p *plan.Plan, pageSize int) *reader {
-	rd := &reader{r: r, pageSize: pageSize, want: map[string]bool{}, found: map[string]*voximplant.AccountInfo{}}
+func newReader(at *attempter, p *plan.Plan, pageSize int) *reader {
+	rd := &reader{at: at, cfg: at.cfg, pageSize: pageSize, want: map[string]bool{}, found: map[string]*voximplant.AccountInfo{}}
 	for i := range p.Rows {
 		row := &p.Rows[i]
-		if !row.Valid() || row.Dup >= 0 || (r.cfg.Todo != nil && !r.cfg.Todo(i)) {
+		if !row.Valid() || row.Dup >= 0 || (rd.cfg.Todo != nil && !rd.cfg.Todo(i)) {
 			continue
 		}
 		rd.rows = append(rd.rows, i)
@@ -146,7 +140,7 @@ func (rd *reader) read(ctx context.Context) error {
 // yet by selector takes.
 func (rd *reader) targetedCost() int {
 	ids, singles := rd.pending()
-	return (len(ids)+rd.r.cfg.ChunkSize-1)/rd.r.cfg.ChunkSize + len(singles)
+	return (len(ids)+rd.cfg.ChunkSize-1)/rd.cfg.ChunkSize + len(singles)
 }
 
 // single is a name or email target, read by a filter of its own.
@@ -186,7 +180,7 @@ func (rd *reader) isFound(key string) bool {
 // and emails one per request.
 func (rd *reader) readTargets(ctx context.Context) error {
 	ids, singles := rd.pending()
-	size := rd.r.cfg.ChunkSize
+	size := rd.cfg.ChunkSize
 	lists := (len(ids) + size - 1) / size
 	return rd.parallel(ctx, lists+len(singles), func(ctx context.Context, k int) error {
 		if k < lists {
@@ -213,7 +207,7 @@ func (rd *reader) readIDs(ctx context.Context, ids []string) error {
 		return err
 	}
 	if len(ids) == 1 {
-		rd.r.cfg.Logger.Debug("account read refused; counted as missing", "child_account_id", ids[0], "error", err)
+		rd.cfg.Logger.Debug("account read refused; counted as missing", "child_account_id", ids[0], "error", err)
 		return nil
 	}
 	if err := rd.readIDs(ctx, ids[:len(ids)/2]); err != nil {
@@ -262,7 +256,7 @@ func (rd *reader) page(ctx context.Context, offset int) (*voximplant.ChildrenAcc
 // stops the others.
 func (rd *reader) parallel(ctx context.Context, n int, do func(ctx context.Context, k int) error) error {
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(rd.r.cfg.Workers)
+	g.SetLimit(rd.cfg.Workers)
 	for k := 0; k < n && gctx.Err() == nil; k++ {
 		g.Go(func() error { return do(gctx, k) })
 	}
@@ -289,53 +283,20 @@ func (rd *reader) absorb(accts []voximplant.AccountInfo) {
 	}
 }
 
-// get sends one GetChildrenAccounts through the limiter, with the runner's
-// retry conventions (see send).
+// get sends one GetChildrenAccounts through the reads' attempter: retried
+// when transient or throttled, with one token renewal; any other error is
+// the caller's.
 func (rd *reader) get(ctx context.Context, q url.Values) (*voximplant.ChildrenAccounts, error) {
-	r := rd.r
-	attempts, throttles := 0, 0
-	for {
-		if err := r.pacer.wait(ctx); err != nil {
-			return nil, err
-		}
-		r.tokenMu.Lock()
-		gen := r.tokenGen
-		r.tokenMu.Unlock()
-		attempts++
-		r.requests.Add(1)
-		if attempts > 1 {
-			r.retries.Add(1)
-		}
-		res, err := r.client.GetChildrenAccounts(ctx, q)
-		if err == nil {
-			r.pacer.succeeded()
-			r.tokenSucceeded()
-			return res, nil
-		}
-		v := voximplant.Classify(err)
-		switch v.Class {
-		case voximplant.Throttled:
-			throttles++
-			attempts--
-			r.onThrottled(v, throttles, err, "method", "GetChildrenAccounts")
-			if throttles >= r.cfg.MaxThrottles {
-				return nil, err
-			}
-		case voximplant.Transient:
-			if attempts >= r.cfg.MaxAttempts {
-				return nil, err
-			}
-			if err := sleepCtx(ctx, r.backoff(attempts)); err != nil {
-				return nil, err
-			}
-		case voximplant.Token:
-			if !r.renewToken(gen) {
-				return nil, err
-			}
-		default: // row data for the caller; fatal and canceled stop
-			return nil, err
-		}
+	var res *voximplant.ChildrenAccounts
+	o := rd.at.do(&call{pace: ctx, logArgs: []any{"method", "GetChildrenAccounts"},
+		attempt: func(ctx context.Context) (err error) {
+			res, err = rd.at.client.GetChildrenAccounts(ctx, q)
+			return err
+		}})
+	if err := o.result(); err != nil {
+		return nil, err
 	}
+	return res, nil
 }
 
 // compare fills pv from the accounts read.

@@ -37,8 +37,7 @@ func (rs *Resume) Prefill(i int, rec *report.Record) {
 	if !ok {
 		return
 	}
-	rec.Status, rec.ErrorCode, rec.ErrorMessage, rec.HTTPStatus = e.Status, e.ErrorCode, e.ErrorMessage, e.HTTPStatus
-	rec.Attempts, rec.Request, rec.StartedAt, rec.FinishedAt = e.Attempts, e.Request, e.StartedAt, e.FinishedAt
+	setOutcome(rec, &e)
 	if e.Status == report.Applied {
 		rec.Status = report.Skipped
 	}

@@ -3,7 +3,6 @@ package batch
 import (
 	"context"
 	"log/slog"
-	"math/rand/v2"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -63,44 +62,29 @@ type Config struct {
 }
 
 func (c *Config) defaults() {
-	if c.Workers <= 0 {
-		c.Workers = 8
-	}
-	if c.Rate <= 0 {
-		c.Rate = 10
-	}
-	if c.Burst <= 0 {
-		c.Burst = 1
-	}
-	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = 6
-	}
-	if c.ChunkSize <= 0 {
-		c.ChunkSize = 50
-	}
-	if c.MinSample <= 0 {
-		c.MinSample = 100
-	}
-	if c.Grace <= 0 {
-		c.Grace = 20 * time.Second
-	}
-	if c.BackoffBase <= 0 {
-		c.BackoffBase = 250 * time.Millisecond
-	}
-	if c.BackoffMax <= 0 {
-		c.BackoffMax = 15 * time.Second
-	}
-	if c.MaxThrottles <= 0 {
-		c.MaxThrottles = 100
-	}
-	if c.MaxPause <= 0 {
-		c.MaxPause = 2 * time.Minute
-	}
+	orDefault(&c.Workers, 8)
+	orDefault(&c.Rate, 10)
+	orDefault(&c.Burst, 1)
+	orDefault(&c.MaxAttempts, 6)
+	orDefault(&c.ChunkSize, 50)
+	orDefault(&c.MinSample, 100)
+	orDefault(&c.Grace, 20*time.Second)
+	orDefault(&c.BackoffBase, 250*time.Millisecond)
+	orDefault(&c.BackoffMax, 15*time.Second)
+	orDefault(&c.MaxThrottles, 100)
+	orDefault(&c.MaxPause, 2*time.Minute)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+}
+
+// orDefault sets *v to d unless it is positive.
+func orDefault[T int | float64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
 	}
 }
 
@@ -137,7 +121,7 @@ type Runner struct {
 	plan   *plan.Plan
 	client Client
 	cfg    Config
-	pacer  *pacer
+	at     *attempter // every attempt of the run, and the request counters
 
 	mu       sync.Mutex     // guards recs, done, failed, and OnOutcome calls
 	reqs     []plan.Request // built by New from the rows to do
@@ -150,46 +134,19 @@ type Runner struct {
 
 	stopDispatch context.CancelFunc
 
-	nextSeq   atomic.Int64
-	requests  atomic.Int64
-	retries   atomic.Int64
-	throttled atomic.Int64
-	inFlight  atomic.Int64
-	outcomes  [voximplant.Canceled + 1]atomic.Int64 // by Class; 0 is success
-
-	tokenMu      sync.Mutex
-	tokenGen     int
-	renewPending bool
-
-	rngMu sync.Mutex
-	rng   *rand.Rand
+	nextSeq atomic.Int64
 }
 
 // New prepares a run of p through client.
 func New(p *plan.Plan, client Client, cfg Config) *Runner {
 	cfg.defaults()
-	r := &Runner{
-		plan:   p,
-		client: client,
-		cfg:    cfg,
-		pacer:  newPacer(cfg.Rate, cfg.Burst, cfg.Workers, cfg.Now),
-		rng:    rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)),
-	}
+	r := &Runner{plan: p, client: client, cfg: cfg}
+	r.at = newAttempter(client, &r.cfg, 0x9e3779b97f4a7c15)
 	r.recs = make([]report.Record, len(p.Rows))
 	for i := range p.Rows {
-		row := &p.Rows[i]
-		rec := &r.recs[i]
-		rec.Line = row.Line
-		rec.Status = report.NotAttempted
-		if row.Err != nil {
-			rec.Status = report.Invalid
-			rec.ErrorMessage = row.Err.Error()
-		} else {
-			rec.Selector = row.Kind.String()
-			rec.Account = row.Account
-		}
+		r.recs[i] = baseRecord(&p.Rows[i], report.NotAttempted)
 		if cfg.Prefill != nil {
-			cfg.Prefill(i, rec)
+			cfg.Prefill(i, &r.recs[i])
 		}
 	}
 	r.byStatus = map[report.Status]int{}
@@ -238,15 +195,15 @@ func (r *Runner) Stats() Stats {
 	r.mu.Unlock()
 	return Stats{
 		Rows: len(r.plan.Rows), Done: done, Failed: failed,
-		Requests: int(r.requests.Load()), Retries: int(r.retries.Load()), Throttled: int(r.throttled.Load()),
-		InFlight: int(r.inFlight.Load()), Rate: r.pacer.rate(), ByOutcome: r.outcomeCounts(),
+		Requests: int(r.at.requests.Load()), Retries: int(r.at.retries.Load()), Throttled: int(r.at.throttled.Load()),
+		InFlight: int(r.at.inFlight.Load()), Rate: r.at.pacer.rate(), ByOutcome: r.outcomeCounts(),
 	}
 }
 
 func (r *Runner) outcomeCounts() map[string]int {
 	m := map[string]int{}
-	for c := range r.outcomes {
-		if n := r.outcomes[c].Load(); n > 0 {
+	for c := range r.at.outcomes {
+		if n := r.at.outcomes[c].Load(); n > 0 {
 			name := "ok"
 			if c > 0 {
 				name = voximplant.Class(c).String()
@@ -371,16 +328,4 @@ func (r *Runner) abort(err error) {
 		r.cfg.Logger.Error("stopping the run", "error", err)
 		r.stopDispatch()
 	}
-}
-
-// backoff is a capped exponential backoff with full jitter for the given
-// attempt number (1 for the wait after the first attempt).
-func (r *Runner) backoff(attempt int) time.Duration {
-	ceil := r.cfg.BackoffBase << min(attempt-1, 30)
-	if ceil <= 0 || ceil > r.cfg.BackoffMax {
-		ceil = r.cfg.BackoffMax
-	}
-	r.rngMu.Lock()
-	defer r.rngMu.Unlock()
-	return time.Duration(r.rng.Int64N(int64(ceil) + 1))
 }

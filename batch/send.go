@@ -34,111 +34,75 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 		}
 	}
 	params := r.params(req, rows)
-	throttles, own := 0, 0
-	for {
-		// Once the run is stopped (a signal, a fatal error, a threshold),
-		// nothing new goes out, first attempts and retries alike: the
-		// rows stay not_attempted for a later run. Only an attempt already
-		// in flight finishes, under reqCtx.
-		if err := r.pacer.wait(dispatchCtx); err != nil || dispatchCtx.Err() != nil {
-			r.finish(rows, report.NotAttempted, nil, &log)
-			return
-		}
-		if !log.marked && req.Change.Solo() {
-			if !r.markSent(rows) {
-				r.finish(rows, report.NotAttempted, nil, &log)
-				return
+	// Once the run is stopped (a signal, a fatal error, a threshold),
+	// nothing new goes out, first attempts and retries alike: the rows stay
+	// not_attempted for a later run. Only an attempt already in flight
+	// finishes, under reqCtx.
+	o := r.at.do(&call{
+		pace: dispatchCtx,
+		ctx:  reqCtx,
+		ready: func() bool {
+			if !log.marked && req.Change.Solo() {
+				log.marked = r.markSent(rows)
+				return log.marked
 			}
-			log.marked = true
-		}
-		r.tokenMu.Lock()
-		gen := r.tokenGen
-		r.tokenMu.Unlock()
+			return true
+		},
+		attempt: func(ctx context.Context) error { return r.client.SetChildAccountInfo(ctx, params) },
+		logArgs: []any{"request", seq},
+	})
+	log.attempts += o.attempts
+	log.unknown = log.unknown || o.unknown
+	err := o.err
+	switch {
+	case o.end == stopped:
+		// The run stopped, the journal refused the sent marker, or the
+		// grace period ran out under an attempt: then its outcome is
+		// unknown, and a rerun re-sends (the change is idempotent, and a
+		// password or email row keeps its sent marker).
+		r.finish(rows, report.NotAttempted, err, &log)
+	case o.end == exhausted:
+		r.finish(rows, report.Failed, err, &log)
+	case o.end == refused:
+		r.abort(&AbortError{Reason: "fatal error", Err: fmt.Errorf("token refused after renewal: %w", err)})
+		r.finish(rows, report.NotAttempted, err, &log)
+	case err == nil:
+		r.finish(rows, report.Applied, nil, &log)
+	case o.v.Class == voximplant.RowData:
+		r.bisect(reqCtx, dispatchCtx, req, rows, &log, err)
+	case o.v.Class == voximplant.Canceled:
+		r.finish(rows, report.NotAttempted, err, &log)
+	default: // voximplant.Fatal
+		r.abort(&AbortError{Reason: "fatal error", Err: err})
+		r.finish(rows, report.NotAttempted, err, &log)
+	}
+}
 
-		own++
-		log.attempts++
-		r.requests.Add(1)
-		if own > 1 {
-			r.retries.Add(1)
-		}
-		r.inFlight.Add(1)
-		err := r.client.SetChildAccountInfo(reqCtx, params)
-		r.inFlight.Add(-1)
-		v := voximplant.Classify(err) // the zero Verdict for a success
-		r.outcomes[v.Class].Add(1)
-		if err == nil {
-			r.pacer.succeeded()
-			r.tokenSucceeded()
-			r.finish(rows, report.Applied, nil, &log)
+// bisect decides rows whose request the API refused as row data (err): a
+// chunk is split in halves and each half sent again; a single row fails,
+// unless an earlier attempt that got no answer applied its change.
+func (r *Runner) bisect(reqCtx, dispatchCtx context.Context, req *plan.Request, rows []int32, log *attemptLog, err error) {
+	if len(rows) > 1 {
+		half := len(rows) / 2
+		r.send(reqCtx, dispatchCtx, req, rows[:half], int(r.nextSeq.Add(1)), log.attempts)
+		r.send(reqCtx, dispatchCtx, req, rows[half:], int(r.nextSeq.Add(1)), log.attempts)
+		return
+	}
+	if log.unknown {
+		applied, cerr := r.appliedEarlier(reqCtx, req, rows[0], err)
+		if cerr != nil {
+			// Undecided: leave the row, and its sent marker, to a later
+			// run rather than call it failed.
+			r.cfg.Logger.Warn("could not check whether an unanswered attempt was applied", "request", log.seq, "error", cerr)
+			r.finish(rows, report.NotAttempted, err, log)
 			return
 		}
-		if reqCtx.Err() != nil {
-			// The grace period ran out; the outcome is unknown, and a rerun
-			// re-sends (the change is idempotent, and a password or email
-			// row keeps its sent marker).
-			log.unknown = true
-			r.finish(rows, report.NotAttempted, err, &log)
-			return
-		}
-		switch v.Class {
-		case voximplant.Throttled:
-			throttles++
-			own-- // throttled answers do not use up --max-attempts
-			log.attempts--
-			r.onThrottled(v, throttles, err, "request", log.seq)
-			if throttles >= r.cfg.MaxThrottles {
-				r.finish(rows, report.Failed, err, &log)
-				return
-			}
-		case voximplant.Transient:
-			log.unknown = log.unknown || v.Unknown
-			if own >= r.cfg.MaxAttempts {
-				r.finish(rows, report.Failed, err, &log)
-				return
-			}
-			if sleepCtx(dispatchCtx, r.backoff(own)) != nil {
-				r.finish(rows, report.NotAttempted, err, &log)
-				return
-			}
-		case voximplant.Token:
-			if !r.renewToken(gen) {
-				r.abort(&AbortError{Reason: "fatal error", Err: fmt.Errorf("token refused after renewal: %w", err)})
-				r.finish(rows, report.NotAttempted, err, &log)
-				return
-			}
-		case voximplant.RowData:
-			if len(rows) > 1 {
-				half := len(rows) / 2
-				r.send(reqCtx, dispatchCtx, req, rows[:half], int(r.nextSeq.Add(1)), log.attempts)
-				r.send(reqCtx, dispatchCtx, req, rows[half:], int(r.nextSeq.Add(1)), log.attempts)
-				return
-			}
-			if log.unknown {
-				applied, cerr := r.appliedEarlier(reqCtx, req, rows[0], err)
-				if cerr != nil {
-					// Undecided: leave the row, and its sent marker, to a
-					// later run rather than call it failed.
-					r.cfg.Logger.Warn("could not check whether an unanswered attempt was applied", "request", log.seq, "error", cerr)
-					r.finish(rows, report.NotAttempted, err, &log)
-					return
-				}
-				if applied {
-					r.finish(rows, report.Applied, nil, &log, "an earlier attempt that got no answer applied it: "+err.Error())
-					return
-				}
-			}
-			r.finish(rows, report.Failed, err, &log)
-			return
-		case voximplant.Canceled:
-			log.unknown = log.unknown || v.Unknown
-			r.finish(rows, report.NotAttempted, err, &log)
-			return
-		default: // voximplant.Fatal
-			r.abort(&AbortError{Reason: "fatal error", Err: err})
-			r.finish(rows, report.NotAttempted, err, &log)
+		if applied {
+			r.finish(rows, report.Applied, nil, log, "an earlier attempt that got no answer applied it: "+err.Error())
 			return
 		}
 	}
+	r.finish(rows, report.Failed, err, log)
 }
 
 // markSent journals that rows (a password or email change) are about to be
@@ -163,23 +127,6 @@ func (r *Runner) markSent(rows []int32) bool {
 	return true
 }
 
-// onThrottled handles a throttled answer: it counts it, pauses every worker
-// for the time the server asked (or a backoff) and cuts the shared rate.
-func (r *Runner) onThrottled(v voximplant.Verdict, throttles int, err error, logArgs ...any) {
-	r.throttled.Add(1)
-	pause := v.RetryAfter
-	if pause <= 0 {
-		pause = r.backoff(min(throttles, 4))
-	}
-	if pause > r.cfg.MaxPause {
-		// A proxy's Retry-After of an hour would stall every worker.
-		r.cfg.Logger.Warn("the server asked for a long pause; pausing less", "asked", pause, "pause", r.cfg.MaxPause)
-		pause = r.cfg.MaxPause
-	}
-	r.cfg.Logger.Debug("throttled", append(logArgs, "pause", pause, "error", err)...)
-	r.pacer.throttled(pause, v.RetryAfter > 0)
-}
-
 // params builds the form of one request: the selector list and the change.
 func (r *Runner) params(req *plan.Request, rows []int32) url.Values {
 	v := url.Values{}
@@ -193,31 +140,6 @@ func (r *Runner) params(req *plan.Request, rows []int32) url.Values {
 	}
 	v.Set(req.Kind.String(), b.String())
 	return v
-}
-
-// renewToken handles a token error met by an attempt that used token
-// generation gen. It reports whether to retry: yes if another worker
-// renewed since, or if this is the first renewal since the last success; no
-// if a renewed token was refused too.
-func (r *Runner) renewToken(gen int) bool {
-	r.tokenMu.Lock()
-	defer r.tokenMu.Unlock()
-	if gen < r.tokenGen {
-		return true
-	}
-	if r.renewPending {
-		return false
-	}
-	r.client.RenewToken()
-	r.tokenGen++
-	r.renewPending = true
-	return true
-}
-
-func (r *Runner) tokenSucceeded() {
-	r.tokenMu.Lock()
-	r.renewPending = false
-	r.tokenMu.Unlock()
 }
 
 // appliedEarlier decides whether a row-data error met after an unanswered
@@ -240,29 +162,23 @@ func (r *Runner) appliedEarlier(ctx context.Context, req *plan.Request, row int3
 		return false, nil
 	}
 	switch {
-	case req.Kind == plan.ByEmail && ae.Code != 199,
+	case req.Kind == plan.ByEmail && ae.Code != voximplant.CodeInvalidAccountEmail,
 		req.Kind != plan.ByEmail && ae.Code != voximplant.CodeEmailNotUnique:
 		return false, nil
 	}
+	// A read on the side of the run's requests: it waits on their pacer
+	// and retries only transient and throttled answers (call.check).
+	var res *voximplant.ChildrenAccounts
+	o := r.at.do(&call{pace: ctx, check: true, attempt: func(ctx context.Context) (err error) {
+		res, err = r.client.GetChildrenAccounts(ctx, url.Values{"child_account_email": {newEmail}})
+		return err
+	}})
+	if err := o.result(); err != nil {
+		return false, err
+	}
 	var got *voximplant.AccountInfo
-	for attempt := 1; ; attempt++ {
-		if err := r.pacer.wait(ctx); err != nil {
-			return false, err
-		}
-		r.requests.Add(1)
-		res, gerr := r.client.GetChildrenAccounts(ctx, url.Values{"child_account_email": {newEmail}})
-		if gerr == nil {
-			if len(res.Result) == 1 {
-				got = &res.Result[0]
-			}
-			break
-		}
-		if c := voximplant.Classify(gerr).Class; (c != voximplant.Transient && c != voximplant.Throttled) || attempt >= r.cfg.MaxAttempts {
-			return false, gerr
-		}
-		if err := sleepCtx(ctx, r.backoff(attempt)); err != nil {
-			return false, err
-		}
+	if len(res.Result) == 1 {
+		got = &res.Result[0]
 	}
 	if got == nil || !strings.EqualFold(got.AccountEmail, newEmail) {
 		return false, nil
@@ -339,8 +255,7 @@ func (r *Runner) record(i int, tmpl *report.Record, clearSent bool) {
 	rec := &r.recs[i]
 	r.byStatus[rec.Status]--
 	r.byStatus[tmpl.Status]++
-	rec.Status, rec.ErrorCode, rec.ErrorMessage, rec.HTTPStatus = tmpl.Status, tmpl.ErrorCode, tmpl.ErrorMessage, tmpl.HTTPStatus
-	rec.Attempts, rec.Request, rec.StartedAt, rec.FinishedAt = tmpl.Attempts, tmpl.Request, tmpl.StartedAt, tmpl.FinishedAt
+	setOutcome(rec, tmpl)
 	if tmpl.Status != report.NotAttempted {
 		r.done++ // rows left for a later run are not done
 	}

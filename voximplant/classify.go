@@ -73,17 +73,6 @@ type Verdict struct {
 	RetryAfter time.Duration
 }
 
-// codeClass is the table of API.md.
-var codeClass = map[int]Class{
-	1: Transient, 2: Transient, 4: Transient,
-	162: Throttled, 340: Throttled, 416: Throttled,
-	100: Fatal, 103: Fatal, 104: Fatal,
-	447: Token, 454: Token, 455: Token, 456: Token,
-	101: RowData, 134: RowData, 194: RowData, 198: RowData, 199: RowData,
-	201: RowData, 202: RowData, 128: RowData, 230: RowData, 463: RowData,
-	464: RowData, 523: RowData, 524: RowData, 535: RowData, 537: RowData,
-}
-
 // Classify classifies any error returned by a Client (and others, for the
 // caller's convenience): *APIError by its code and status, *TransportError by
 // its cause, the caller's context errors as Canceled, bare network errors as

@@ -10,14 +10,6 @@ import (
 	"time"
 )
 
-// Error codes the caller treats specially (see DESIGN.md): after an attempt
-// whose outcome is unknown, these may mean that the attempt was applied.
-const (
-	CodeEmailNotUnique     = 128 // new_child_account_email is already in use
-	CodePasswordUsedBefore = 535 // new_child_account_password was used before
-	CodeRepeatAfter        = 416 // repeat the request after N seconds (N in Msg)
-)
-
 // ErrTimeout is wrapped by a [*TransportError] when no full answer came within
 // Config.Timeout. It is distinct from the caller's context ending.
 var ErrTimeout = errors.New("no answer within the request timeout")

@@ -1,0 +1,47 @@
+package batch
+
+import (
+	"github.com/voxbatch/voxbatch/plan"
+	"github.com/voxbatch/voxbatch/report"
+)
+
+// baseRecord is the record of row before anything is decided about it: its
+// line, and its selector and account when it is valid; an invalid row is
+// invalid, with its error as the message. A valid row gets status st.
+func baseRecord(row *plan.Row, st report.Status) report.Record {
+	rec := report.Record{Line: row.Line, Status: st}
+	if row.Err != nil {
+		rec.Status, rec.ErrorMessage = report.Invalid, row.Err.Error()
+		return rec
+	}
+	rec.Selector, rec.Account = row.Kind.String(), row.Account
+	return rec
+}
+
+// DryRunRecords returns the records a dry run of p stands for, in plan
+// order: every valid row dry_run with the sequence number of the request of
+// reqs (plan.Chunk) that would carry it, a row merged into another with that
+// row's request, and an invalid row invalid with its error as the message.
+func DryRunRecords(p *plan.Plan, reqs []plan.Request) []report.Record {
+	recs := make([]report.Record, len(p.Rows))
+	for i := range p.Rows {
+		recs[i] = baseRecord(&p.Rows[i], report.DryRun)
+	}
+	for _, r := range reqs {
+		for _, row := range r.Rows {
+			recs[row].Request = r.Seq
+			for _, d := range p.Dups(int(row)) {
+				recs[d].Request = r.Seq
+			}
+		}
+	}
+	return recs
+}
+
+// setOutcome sets the outcome fields of dst (status, error, attempts,
+// request, times) to those of src; the row's line, selector and account
+// stay.
+func setOutcome(dst, src *report.Record) {
+	dst.Status, dst.ErrorCode, dst.ErrorMessage, dst.HTTPStatus = src.Status, src.ErrorCode, src.ErrorMessage, src.HTTPStatus
+	dst.Attempts, dst.Request, dst.StartedAt, dst.FinishedAt = src.Attempts, src.Request, src.StartedAt, src.FinishedAt
+}
