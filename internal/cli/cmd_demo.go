@@ -23,10 +23,8 @@ func demoCommand() *command {
 		usage:   "[flags] [PLAN]",
 		example: "  go run . demo\n  voxbatch demo --fault-rate 0.05 --drop-rate 0.02",
 	}
-	c.run = func(ctx context.Context, e *env, args []string) error {
+	c.setup = func(fs *flagSet, e *env) func(context.Context, []string) error {
 		var opts demoOptions
-		e.jsonLog = wantsJSONLog(e, args)
-		fs := newFlagSet(c, e)
 		opts.run.register(fs.FlagSet)
 		registerSimFaults(fs.FlagSet, &opts.sim)
 		fs.IntVar(&opts.sim.Accounts, "accounts", 1000, "`N` child accounts in the simulator, ids from 1000")
@@ -36,15 +34,12 @@ func demoCommand() *command {
 		fs.setDefault("workers", "4")
 		fs.setDefault("chunk-size", "25")
 		fs.setDefault("latency", "30ms")
-		pos, err := parseFlags(fs, e, args)
-		if err != nil {
-			return err
+		return func(ctx context.Context, pos []string) error {
+			if err := opts.run.check(); err != nil {
+				return err
+			}
+			return runDemo(ctx, e, &opts, pos)
 		}
-		e.jsonLog = opts.run.logFormat == "json"
-		if err := opts.run.check(); err != nil {
-			return err
-		}
-		return runDemo(ctx, e, &opts, pos)
 	}
 	return c
 }

@@ -121,34 +121,30 @@ func runCommand() *command {
 			"  voxbatch run --dry-run --preview samples/disable.csv --credentials credentials.json\n" +
 			"  voxbatch run samples/disable.csv --review review.json --skip-unchanged --credentials credentials.json --report report.csv",
 	}
-	c.run = func(ctx context.Context, e *env, args []string) error {
+	c.setup = func(fs *flagSet, e *env) func(context.Context, []string) error {
 		var opts runOptions
-		e.jsonLog = wantsJSONLog(e, args)
-		fs := newFlagSet(c, e)
 		opts.register(fs.FlagSet)
-		pos, err := parseFlags(fs, e, args)
-		if err != nil {
-			return err
+		return func(ctx context.Context, pos []string) error {
+			if err := opts.check(); err != nil {
+				return err
+			}
+			return runRun(ctx, e, &opts, pos)
 		}
-		e.jsonLog = opts.logFormat == "json"
-		if err := opts.check(); err != nil {
-			return err
-		}
-		return runRun(ctx, e, &opts, pos)
 	}
 	return c
 }
 
+// runRun loads and pins the plan, then runs it in the mode asked for.
 func runRun(ctx context.Context, e *env, opts *runOptions, pos []string) error {
-	p, err := opts.plan.load(e, pos)
+	s, err := newSession(e, opts, pos)
 	if err != nil {
 		return err
 	}
-	if opts.dryRun && opts.preview {
-		return runPreview(ctx, e, opts, p)
+	switch {
+	case opts.dryRun && opts.preview:
+		return s.preview(ctx)
+	case opts.dryRun:
+		return s.dryRun()
 	}
-	if opts.dryRun {
-		return runDryRun(e, opts, p)
-	}
-	return runExecute(ctx, e, opts, p)
+	return s.execute(ctx)
 }

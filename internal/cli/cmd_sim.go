@@ -45,18 +45,15 @@ func simCommand() *command {
 		example: "  voxbatch sim --accounts 1000 --credentials-out sim-credentials.json &\n" +
 			"  voxbatch run samples/disable.csv --credentials sim-credentials.json --endpoint http://127.0.0.1:8089/platform_api/",
 	}
-	c.run = func(ctx context.Context, e *env, args []string) error {
+	c.setup = func(fs *flagSet, e *env) func(context.Context, []string) error {
 		var opts simOptions
-		fs := newFlagSet(c, e)
 		opts.register(fs.FlagSet)
-		pos, err := parseFlags(fs, e, args)
-		if err != nil {
-			return err
+		return func(ctx context.Context, pos []string) error {
+			if len(pos) > 0 {
+				return usageErrorf("sim takes no arguments, got %v", pos)
+			}
+			return runSim(ctx, e, &opts)
 		}
-		if len(pos) > 0 {
-			return usageErrorf("sim takes no arguments, got %v", pos)
-		}
-		return runSim(ctx, e, &opts)
 	}
 	return c
 }

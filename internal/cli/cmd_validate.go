@@ -17,15 +17,12 @@ func validateCommand() *command {
 		usage:   "[flags] PLAN",
 		example: "  voxbatch validate samples/disable.csv\n  voxbatch validate --format yaml - < changes.yaml",
 	}
-	c.run = func(ctx context.Context, e *env, args []string) error {
+	c.setup = func(fs *flagSet, e *env) func(context.Context, []string) error {
 		var opts validateOptions
-		fs := newFlagSet(c, e)
 		opts.plan.register(fs.FlagSet)
-		pos, err := parseFlags(fs, e, args)
-		if err != nil {
-			return err
+		return func(ctx context.Context, pos []string) error {
+			return runValidate(ctx, e, &opts, pos)
 		}
-		return runValidate(ctx, e, &opts, pos)
 	}
 	return c
 }

@@ -28,17 +28,14 @@ func versionCommand() *command {
 		summary: "print the version of voxbatch",
 		example: "  voxbatch version",
 	}
-	c.run = func(ctx context.Context, e *env, args []string) error {
-		fs := newFlagSet(c, e)
-		pos, err := parseFlags(fs, e, args)
-		if err != nil {
-			return err
+	c.setup = func(_ *flagSet, e *env) func(context.Context, []string) error {
+		return func(_ context.Context, pos []string) error {
+			if len(pos) > 0 {
+				return usageErrorf("version takes no arguments")
+			}
+			fmt.Fprintf(e.stdout, "voxbatch %s (%s, %s/%s)\n", e.build.version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return nil
 		}
-		if len(pos) > 0 {
-			return usageErrorf("version takes no arguments")
-		}
-		fmt.Fprintf(e.stdout, "voxbatch %s (%s, %s/%s)\n", e.build.version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-		return nil
 	}
 	return c
 }

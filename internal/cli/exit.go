@@ -6,10 +6,15 @@ import (
 	"io"
 	"strings"
 
+	"github.com/voxbatch/voxbatch/batch"
 	"github.com/voxbatch/voxbatch/plan"
+	"github.com/voxbatch/voxbatch/report"
+	"github.com/voxbatch/voxbatch/voximplant"
 )
 
-// Exit codes; see exitCodesHelp and DESIGN.md.
+// Exit codes, as exitCodesHelp and the README list them. This file is the
+// only place that chooses one: other files return errors, and the
+// constructors below and exitCode turn them into codes.
 const (
 	exitOK          = 0
 	exitRowsFailed  = 1
@@ -39,6 +44,18 @@ func usageErrorf(format string, a ...any) *cliError {
 	return &cliError{code: exitUsage, err: fmt.Errorf(format, a...)}
 }
 
+// usageError is err, a problem with what the user gave (a flag, a file),
+// as a usage error.
+func usageError(err error) *cliError {
+	return &cliError{code: exitUsage, err: err}
+}
+
+// mismatchError is a plan that is not the one pinned or journaled: nothing
+// was sent.
+func mismatchError(err error, hint string) *cliError {
+	return &cliError{code: exitMismatch, err: err, hint: hint}
+}
+
 // errRowsNotApplied is returned by a run that finished with some rows not
 // applied; the report says which.
 var errRowsNotApplied = errors.New("some rows were not applied")
@@ -61,6 +78,8 @@ const validationHint = "fix these rows, or pass --skip-invalid to run the valid 
 func exitCode(err error) int {
 	var ce *cliError
 	var ve *plan.ValidationError
+	var ae *batch.AbortError
+	var dm *batch.DigestMismatchError
 	switch {
 	case err == nil, errors.Is(err, errHelp):
 		return exitOK
@@ -70,12 +89,24 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.Is(err, errRowsNotApplied):
 		return exitRowsFailed
-	}
-	if code, ok := batchExitCode(err); ok {
-		return code
+	case errors.As(err, &ae):
+		return exitAborted
+	case errors.Is(err, batch.ErrInterrupted):
+		return exitInterrupted
+	case errors.Is(err, batch.ErrLocked), errors.As(err, &dm):
+		return exitMismatch
 	}
 	return exitUsage
 }
+
+const exitCodesHelp = `Exit codes:
+  0    every row applied (with --dry-run: the plan is valid)
+  1    the run finished but some rows were not applied
+  2    usage error or invalid plan; nothing was sent
+  3    aborted: failure threshold reached, or a fatal auth/permission error
+  4    the plan does not match --expect-digest or the journal, or the journal is locked; nothing was sent
+  130  interrupted by SIGINT/SIGTERM; a rerun resumes
+`
 
 // finish prints err (if any) for people and returns its exit code.
 func finish(e *env, err error) int {
@@ -139,4 +170,86 @@ func printError(w io.Writer, err error) {
 	if errors.As(err, &ce) && ce.hint != "" {
 		fmt.Fprintf(w, "voxbatch: hint: %s\n", ce.hint)
 	}
+}
+
+// journalError says what to do about a journal that cannot be used.
+func journalError(err error) error {
+	var dm *batch.DigestMismatchError
+	switch {
+	case errors.Is(err, batch.ErrLocked):
+		return mismatchError(err, "another voxbatch run is using this journal; wait for it to finish, or give this run its own --state")
+	case errors.As(err, &dm):
+		return mismatchError(err, "the plan changed since the journal was written; rerun with --fresh to start afresh (the old journal is moved aside, not deleted)")
+	}
+	return usageError(err)
+}
+
+// credentialsError is credentials that cannot be loaded.
+func credentialsError(err error) error {
+	return usageError(err).withHint(
+		"give the service account's credentials.json as the control panel generated it (account_id, key_id, private_key)")
+}
+
+// clientError is a client that cannot be made from the flags.
+func clientError(err error) error {
+	ce := usageError(err)
+	if errors.Is(err, voximplant.ErrInsecureEndpoint) {
+		ce.hint = "use https://, or http:// only to a loopback address such as the simulator"
+	}
+	return ce
+}
+
+// postRunError is what failed after the rows were sent (the report, the
+// summary, the journal's close); runErr, when not nil, keeps its code.
+func postRunError(runErr, postErr error) error {
+	switch {
+	case runErr != nil && postErr != nil:
+		return withRunHint(fmt.Errorf("%w; also: %v", runErr, postErr))
+	case runErr != nil:
+		return withRunHint(runErr)
+	case postErr != nil:
+		return (&cliError{code: exitRowsFailed, err: postErr}).withHint(
+			"the rows were sent and the journal holds their outcomes; rerun the same command to rewrite the report")
+	}
+	return nil
+}
+
+// withRunHint adds what the operator can do about a run that stopped early.
+func withRunHint(err error) error {
+	ce := &cliError{code: exitCode(err), err: err}
+	var ae *voximplant.APIError
+	switch {
+	case errors.Is(err, batch.ErrInterrupted):
+		ce.hint = "rerun the same command to resume; rows already applied are not sent again"
+	case errors.As(err, &ae) && ae.Code == voximplant.CodeAuthorizationFailed:
+		ce.hint = "check the credentials: account_id, key_id and private_key must be one service account's, as the control panel gave them"
+	case errors.As(err, &ae) && (ae.Code == voximplant.CodeUnknownCommand || ae.Code == voximplant.CodeForbiddenCommand):
+		ce.hint = "the service account may not call SetChildAccountInfo; give it a role that can manage child accounts"
+	case voximplant.IsTokenError(err):
+		ce.hint = "the API refused the token even after renewal; check this machine's clock (NTP)"
+	case errors.As(err, &ae) && ae.Code == 0 && (ae.HTTPStatus == 404 || ae.HTTPStatus/100 == 3):
+		ce.hint = "check --endpoint: it should end in /platform_api/"
+	default:
+		ce.hint = "fix the cause, then rerun the same command: what was not done is done then"
+	}
+	return ce
+}
+
+// notAppliedError says how many rows a finished run did not apply, and
+// where to read why.
+func notAppliedError(sum report.Summary, reportPath string) error {
+	var parts []string
+	for _, st := range []report.Status{report.Failed, report.Invalid, report.NotAttempted} {
+		if n := sum.ByStatus[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", st, n))
+		}
+	}
+	ok := sum.ByStatus[report.Applied] + sum.ByStatus[report.Skipped] + sum.ByStatus[report.Unchanged]
+	err := fmt.Errorf("%d of %d rows not applied (%s): %w", sum.Rows-ok, sum.Rows, strings.Join(parts, ", "), errRowsNotApplied)
+	where := "the report"
+	if reportPath != report.Stdout {
+		where = reportPath
+	}
+	return (&cliError{code: exitRowsFailed, err: err}).withHint(fmt.Sprintf(
+		"error_code and error_message in %s say why; fix the rows or the cause, then rerun the same command with --retry-failed", where))
 }

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/voxbatch/voxbatch/internal/review"
 	"github.com/voxbatch/voxbatch/plan"
 )
 
@@ -38,6 +39,11 @@ func (o *planOptions) check() error {
 		return usageErrorf("--format %q: want csv or yaml", o.format)
 	}
 	return nil
+}
+
+// settings are the options a review file records.
+func (o *planOptions) settings() review.Settings {
+	return review.Settings{ChunkSize: o.chunkSize, AllowAll: o.allowAll, SkipInvalid: o.skipInvalid, Format: o.format}
 }
 
 // load reads and validates the plan named by the single positional argument.

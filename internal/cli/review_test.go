@@ -201,33 +201,3 @@ func TestReviewFlagCombinations(t *testing.T) {
 		}
 	}
 }
-
-func TestDiffRows(t *testing.T) {
-	row := func(line int, acct string, change map[string]string) reviewRow {
-		return reviewRow{Line: line, Selector: "child_account_email", Account: acct, Change: change}
-	}
-	inv := reviewRow{Line: 9, Invalid: "x"}
-	off := map[string]string{"active": "false"}
-	tests := []struct {
-		name     string
-		old, cur []reviewRow
-		want     string
-	}{
-		{"email case is no change", []reviewRow{row(2, "A@x.test", off)}, []reviewRow{row(2, "a@X.test", off)},
-			"  no row differs from the review file: it may come from another voxbatch version, or have been edited"},
-		{"a second row for an account", []reviewRow{row(2, "a@x.test", off)}, []reviewRow{row(2, "a@x.test", off), row(3, "a@x.test", off)},
-			"  1 row added: line 3"},
-		{"invalid rows", []reviewRow{row(2, "a@x.test", off)}, []reviewRow{row(2, "a@x.test", off), inv},
-			"  invalid rows: 0 in the review (none), 1 now (line 9)"},
-		{"password set and value quoted", []reviewRow{row(2, "a@x.test", map[string]string{"location": "Etc/GMT"})},
-			[]reviewRow{row(2, "a@x.test", map[string]string{"new_child_account_password": "(set)", "location": "a b"})},
-			`  line 2 (child_account_email a@x.test): new_child_account_password (not set) → (set), location Etc/GMT → "a b"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := diffRows(tt.old, tt.cur).String(); got != tt.want {
-				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
-			}
-		})
-	}
-}

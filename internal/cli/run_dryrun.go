@@ -4,42 +4,30 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
+	"github.com/voxbatch/voxbatch/internal/review"
 	"github.com/voxbatch/voxbatch/plan"
-	"github.com/voxbatch/voxbatch/report"
 )
 
 // maxShownAccounts is how many accounts of a selector list the dry-run text
 // shows before it abbreviates the rest.
 const maxShownAccounts = 3
 
+// dryRun is `run --dry-run`: the requests that would be sent.
+func (s *session) dryRun() error {
+	return s.showDry("dry-run", func() any { return dryRunDoc(s.plan, s.sum, s.reqs) },
+		func(w io.Writer) { writeDryRunText(w, s.plan, s.reqs) })
+}
+
 // dryRunJSON is the document of `run --dry-run --output json`.
 type dryRunJSON struct {
 	Digest   string            `json:"digest"`
-	Summary  dryRunSummary     `json:"summary"`
-	Requests []dryRunRequest   `json:"requests"`
+	Summary  review.Summary    `json:"summary"`
+	Requests []review.Request  `json:"requests"`
 	Invalid  []dryRunInvalid   `json:"invalid,omitempty"`
 	Settings map[string]string `json:"settings,omitempty"`
-}
-
-type dryRunSummary struct {
-	Rows       int            `json:"rows"`
-	Valid      int            `json:"valid"`
-	Invalid    int            `json:"invalid"`
-	Duplicates int            `json:"duplicates"`
-	Groups     int            `json:"groups"`
-	Requests   int            `json:"requests"`
-	Accounts   map[string]int `json:"accounts"`
-}
-
-type dryRunRequest struct {
-	Seq    int               `json:"seq"`
-	Method string            `json:"method"`
-	Params map[string]string `json:"params"`
-	Lines  []int             `json:"lines"`
 }
 
 type dryRunInvalid struct {
@@ -47,34 +35,8 @@ type dryRunInvalid struct {
 	Error string `json:"error"`
 }
 
-func newDryRunSummary(s plan.Summary) dryRunSummary {
-	acc := map[string]int{}
-	for k, n := range s.ByKind {
-		acc[k.String()] = n
-	}
-	return dryRunSummary{Rows: s.Rows, Valid: s.Valid, Invalid: s.Invalid, Duplicates: s.Duplicates,
-		Groups: s.Groups, Requests: s.Requests, Accounts: acc}
-}
-
-// redactedParams is what a reviewer sees of a request: the full selector
-// list and every parameter, the password as ***.
-func redactedParams(p *plan.Plan, r *plan.Request) map[string]string {
-	m := map[string]string{r.Kind.String(): strings.Join(r.Accounts(p), ";")}
-	for _, kv := range r.Change.Redacted() {
-		m[kv.Key] = kv.Value
-	}
-	return m
-}
-
-func writeDryRunJSON(w io.Writer, p *plan.Plan, s plan.Summary, reqs []plan.Request) error {
-	doc := dryRunJSON{Digest: p.Digest, Summary: newDryRunSummary(s), Requests: make([]dryRunRequest, 0, len(reqs))}
-	for i := range reqs {
-		r := &reqs[i]
-		doc.Requests = append(doc.Requests, dryRunRequest{Seq: r.Seq, Method: "SetChildAccountInfo",
-			Params: redactedParams(p, r), Lines: r.Lines(p)})
-	}
-	doc.Invalid = invalidRows(p)
-	return writeIndentedJSON(w, doc)
+func dryRunDoc(p *plan.Plan, s plan.Summary, reqs []plan.Request) any {
+	return dryRunJSON{Digest: p.Digest, Summary: review.NewSummary(s), Requests: review.Requests(p, reqs), Invalid: invalidRows(p)}
 }
 
 // invalidRows lists the rows kept as invalid under --skip-invalid.
@@ -104,7 +66,7 @@ func writeDryRunText(w io.Writer, p *plan.Plan, reqs []plan.Request) {
 		var b strings.Builder
 		fmt.Fprintf(&b, "#%d SetChildAccountInfo %s=%s", r.Seq, r.Kind, abbreviate(r.Accounts(p)))
 		for _, kv := range r.Change.Redacted() {
-			fmt.Fprintf(&b, " %s=%s", kv.Key, quoteIfNeeded(kv.Value))
+			fmt.Fprintf(&b, " %s=%s", kv.Key, review.Quote(kv.Value))
 		}
 		lines := r.Lines(p)
 		noun := "lines"
@@ -128,13 +90,6 @@ func abbreviate(accounts []string) string {
 	return fmt.Sprintf("%s;… (%d in all)", strings.Join(accounts[:maxShownAccounts], ";"), len(accounts))
 }
 
-func quoteIfNeeded(v string) string {
-	if v == "" || strings.ContainsAny(v, " \t\"'=") {
-		return strconv.Quote(v)
-	}
-	return v
-}
-
 // lineRanges writes sorted line numbers compactly: 2-5,9,11-12.
 func lineRanges(lines []int) string {
 	var b strings.Builder
@@ -154,78 +109,4 @@ func lineRanges(lines []int) string {
 		i = j + 1
 	}
 	return b.String()
-}
-
-func runDryRun(e *env, opts *runOptions, p *plan.Plan) error {
-	if err := pinDigest(opts, p, newLogger(e.stderr, opts.logFormat, opts.logLevel)); err != nil {
-		return err
-	}
-	s := p.Summarize(opts.plan.chunkSize)
-	if err := writeReviewOut(opts, p, s); err != nil {
-		return err
-	}
-	reqs := plan.Chunk(p, nil, opts.plan.chunkSize)
-	if opts.report != "" {
-		if err := writeDryRunReport(opts.report, p, reqs); err != nil {
-			return err
-		}
-	}
-	if opts.output == "json" {
-		if err := writeDryRunJSON(e.stdout, p, s, reqs); err != nil {
-			return fmt.Errorf("write dry-run: %w", err)
-		}
-	} else {
-		writeDryRunText(e.stdout, p, reqs)
-		fmt.Fprintln(e.stdout)
-		printPlanSummary(e, p, s)
-		if opts.reviewOut != "" {
-			fmt.Fprintf(e.stdout, "review file: %s\n", opts.reviewOut)
-		}
-		fmt.Fprintln(e.stdout, "dry run: nothing was sent")
-	}
-	if s.Invalid > 0 {
-		return invalidRowsError(s.Invalid)
-	}
-	return nil
-}
-
-// writeDryRunReport writes the report a dry run stands for: every row with
-// status dry_run and the number of the request that would carry it, invalid
-// rows as invalid, so that a reviewer can match lines to requests.
-func writeDryRunReport(path string, p *plan.Plan, reqs []plan.Request) error {
-	if path == report.Stdout {
-		return usageErrorf("a dry run prints its requests on stdout; give --report a file")
-	}
-	format, err := report.FormatFor(path, "")
-	if err != nil {
-		return usageErrorf("--report %s: %v", path, err)
-	}
-	if _, err := os.Stat(journalPathFor(path, p.Digest)); err == nil {
-		// VOXBATCH_REPORT set for the real runs (a Job, a cron file) must
-		// not let a dry run replace a real run's report.
-		return usageErrorf("--report %s belongs to a real run (its journal %s exists); a dry run does not overwrite it",
-			path, journalPathFor(path, p.Digest)).withHint("give the dry run a report of its own: --report dry-run.csv")
-	}
-	recs := make([]report.Record, len(p.Rows))
-	for i := range p.Rows {
-		row := &p.Rows[i]
-		recs[i] = report.Record{Line: row.Line, Status: report.DryRun}
-		if row.Err != nil {
-			recs[i].Status, recs[i].ErrorMessage = report.Invalid, row.Err.Error()
-			continue
-		}
-		recs[i].Selector, recs[i].Account = row.Kind.String(), row.Account
-	}
-	for _, r := range reqs {
-		for _, row := range r.Rows {
-			recs[row].Request = r.Seq
-			for _, d := range p.Dups(int(row)) {
-				recs[d].Request = r.Seq
-			}
-		}
-	}
-	if err := report.WriteFile(path, format, len(recs), func(i int) report.Record { return recs[i] }); err != nil {
-		return fmt.Errorf("write the dry-run report: %w", err)
-	}
-	return nil
 }

@@ -10,22 +10,9 @@ import (
 	"time"
 
 	"github.com/voxbatch/voxbatch/batch"
-	"github.com/voxbatch/voxbatch/plan"
 	"github.com/voxbatch/voxbatch/report"
 	"github.com/voxbatch/voxbatch/voximplant"
 )
-
-// batchExitCode maps the errors of package batch to exit codes.
-func batchExitCode(err error) (int, bool) {
-	var ae *batch.AbortError
-	switch {
-	case errors.As(err, &ae):
-		return exitAborted, true
-	case errors.Is(err, batch.ErrInterrupted):
-		return exitInterrupted, true
-	}
-	return 0, false
-}
 
 // newClient loads the credentials and makes the API client of a run.
 func newClient(e *env, opts *runOptions, logger *slog.Logger) (*voximplant.Client, error) {
@@ -36,8 +23,7 @@ func newClient(e *env, opts *runOptions, logger *slog.Logger) (*voximplant.Clien
 	}
 	creds, err := voximplant.LoadCredentials(path)
 	if err != nil {
-		return nil, (&cliError{code: exitUsage, err: err}).withHint(
-			"give the service account's credentials.json as the control panel generated it (account_id, key_id, private_key)")
+		return nil, credentialsError(err)
 	}
 	if w := creds.Warning(); w != "" {
 		logger.Warn(w)
@@ -49,157 +35,187 @@ func newClient(e *env, opts *runOptions, logger *slog.Logger) (*voximplant.Clien
 		UserAgent: e.build.userAgent(),
 	})
 	if err != nil {
-		ce := &cliError{code: exitUsage, err: err}
-		if errors.Is(err, voximplant.ErrInsecureEndpoint) {
-			ce.hint = "use https://, or http:// only to a loopback address such as the simulator"
-		}
-		return nil, ce
+		return nil, clientError(err)
 	}
 	return client, nil
 }
 
-// runExecute sends the plan and writes the report and the summary.
-func runExecute(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) error {
-	logger := newLogger(e.stderr, opts.logFormat, opts.logLevel)
-	if err := pinDigest(opts, p, logger); err != nil {
-		return err
-	}
-	client, err := newClient(e, opts, logger)
+// execute is a real run: it sends the plan and writes the report, the
+// journal and the summary.
+func (s *session) execute(ctx context.Context) error {
+	client, err := newClient(s.e, s.opts, s.logger)
 	if err != nil {
 		return err
 	}
-	reportPath := opts.report
-	if reportPath == "" {
-		reportPath = reportPathFor(p.Digest)
-	}
-	format, err := report.FormatFor(reportPath, "")
-	if err != nil {
-		return usageErrorf("--report %s: %v", reportPath, err)
-	}
-	// The journal comes first: a run that may not start (locked, another
-	// plan) must leave the earlier report alone.
-	journal, resume, err := openJournal(opts, p, reportPath, logger)
+	out, err := s.openOutputs()
 	if err != nil {
 		return err
 	}
-	defer journal.Close()
-	summaryFile, err := createSummary(opts.summary)
-	if err != nil {
-		return err
-	}
-	if summaryFile != nil {
-		defer summaryFile.Close() // on early returns; printSummary closes it after the run
-	}
-	todo, prefill := resume.Todo, resume.Prefill
-	if opts.skipUnchanged {
-		pv, err := skipUnchanged(ctx, p, client, opts, resume.Todo, journal, logger)
+	defer out.closeEarly()
+	todo, prefill := out.resume.Todo, out.resume.Prefill
+	if s.opts.skipUnchanged {
+		pv, err := s.skipUnchanged(ctx, client, out.resume.Todo, out.journal)
 		if err != nil {
 			return withRunHint(err)
 		}
-		todo = func(i int) bool { return resume.Todo(i) && pv.Todo(i) }
-		prefill = func(i int, rec *report.Record) { resume.Prefill(i, rec); pv.Prefill(i, rec) }
+		todo = func(i int) bool { return out.resume.Todo(i) && pv.Todo(i) }
+		prefill = func(i int, rec *report.Record) { out.resume.Prefill(i, rec); pv.Prefill(i, rec) }
 	}
-	// OnOutcome below writes to stream, which is opened once nothing else
-	// can fail before the run.
-	var stream *report.Stream
-	logger.Info("starting", "plan", p.Source, "digest", p.Digest, "rows", len(p.Rows), "report", reportPath)
-	var writeErr error
-	runner := batch.New(p, client, batch.Config{
-		Workers:        opts.workers,
-		Rate:           opts.rate,
-		Burst:          opts.burst,
-		MaxAttempts:    opts.maxAttempts,
-		ChunkSize:      opts.plan.chunkSize,
-		MaxFailures:    opts.maxFailures,
-		MaxFailureRate: opts.maxFailureRate,
-		MinSample:      opts.minSample,
-		Grace:          opts.grace,
-		Logger:         logger,
-		Journal:        journal,
-		Todo:           todo,
-		Prefill:        prefill,
-		Unknown:        resume.Unknown,
-		OnOutcome: func(i int, rec *report.Record) {
-			if stream != nil && writeErr == nil {
-				writeErr = stream.Write(*rec)
-			}
-		},
-	})
-	stopMetrics, err := serveMetrics(opts.metricsAddr, runner, logger)
+	p := s.plan
+	s.logger.Info("starting", "plan", p.Source, "digest", p.Digest, "rows", len(p.Rows), "report", out.reportPath)
+	cfg := s.opts.batchConfig(s.logger)
+	cfg.Journal, cfg.Todo, cfg.Prefill, cfg.Unknown = out.journal, todo, prefill, out.resume.Unknown
+	cfg.OnOutcome = func(_ int, rec *report.Record) { out.stream.write(rec) }
+	runner := batch.New(p, client, cfg)
+	stopMetrics, err := serveMetrics(s.opts.metricsAddr, runner, s.logger)
 	if err != nil {
 		return err
 	}
 	defer stopMetrics()
-	if reportPath != report.Stdout {
-		if stream, err = report.Create(reportPath, format); err != nil {
-			return usageErrorf("%v", err)
-		}
-		// Rows decided before this run (skipped, earlier failures,
-		// unchanged, invalid) go first, so that a report on disk is
-		// complete up to this run's own outcomes even if it is killed.
-		runner.EachDecided(func(_ int, rec *report.Record) {
-			if writeErr == nil {
-				writeErr = stream.Write(*rec)
-			}
-		})
+	if err := out.stream.open(runner); err != nil {
+		return err
 	}
-	pr := startProgress(e.stderr, e.isTerminal && opts.logFormat == "text", logger, opts.progressInterval,
+	pr := startProgress(s.e.stderr, s.e.isTerminal && s.opts.logFormat == "text", s.logger, s.opts.progressInterval,
 		runner.Stats, runner.Todo)
 	res, runErr := runner.Run(ctx)
 	pr.end()
+	return s.finishRun(out, res, runErr)
+}
 
-	if stream != nil {
-		if err := stream.Close(); err != nil && writeErr == nil {
-			writeErr = err
+// outputs are the files of a real run, opened before anything is sent.
+type outputs struct {
+	reportPath string
+	format     report.Format
+	stream     *liveReport
+	journal    *batch.Journal
+	resume     *batch.Resume
+	summary    *os.File // nil without --summary
+}
+
+// openOutputs settles the report's path and format, opens the journal and
+// the --summary file. The journal comes first: a run that may not start
+// (locked, another plan) must leave the earlier report alone.
+func (s *session) openOutputs() (*outputs, error) {
+	out := &outputs{reportPath: s.opts.report}
+	if out.reportPath == "" {
+		out.reportPath = reportPathFor(s.plan.Digest)
+	}
+	var err error
+	if out.format, err = report.FormatFor(out.reportPath, ""); err != nil {
+		return nil, usageErrorf("--report %s: %v", out.reportPath, err)
+	}
+	out.stream = &liveReport{path: out.reportPath, format: out.format}
+	if out.journal, out.resume, err = s.openJournal(out.reportPath); err != nil {
+		return nil, err
+	}
+	if out.summary, err = createSummary(s.opts.summary); err != nil {
+		out.journal.Close()
+		return nil, err
+	}
+	return out, nil
+}
+
+// closeEarly closes what a run that ends before its report leaves open;
+// after finishRun it does nothing harmful (the files are closed twice).
+func (out *outputs) closeEarly() {
+	out.journal.Close()
+	if out.summary != nil {
+		out.summary.Close()
+	}
+}
+
+// liveReport is the report as it is streamed during the run: rows decided
+// before this run first, then this run's outcomes as they come. It is opened
+// once nothing else can fail before the run; outcomes before that (none)
+// and after a write error are dropped, since the final rewrite from the
+// records makes the report whole anyway.
+type liveReport struct {
+	path   string
+	format report.Format
+	stream *report.Stream
+	err    error
+}
+
+func (lr *liveReport) open(runner *batch.Runner) error {
+	if lr.path == report.Stdout {
+		return nil // written once, at the end
+	}
+	var err error
+	if lr.stream, err = report.Create(lr.path, lr.format); err != nil {
+		return usageErrorf("%v", err)
+	}
+	// Rows decided before this run (skipped, earlier failures, unchanged,
+	// invalid) go first, so that a report on disk is complete up to this
+	// run's own outcomes even if it is killed.
+	runner.EachDecided(func(_ int, rec *report.Record) { lr.write(rec) })
+	return nil
+}
+
+func (lr *liveReport) write(rec *report.Record) {
+	if lr.stream != nil && lr.err == nil {
+		lr.err = lr.stream.Write(*rec)
+	}
+}
+
+func (lr *liveReport) close() error {
+	if lr.stream != nil {
+		if err := lr.stream.Close(); err != nil && lr.err == nil {
+			lr.err = err
 		}
 	}
-	if writeErr != nil {
-		logger.Warn("the report could not be written as the run went", "error", writeErr)
+	return lr.err
+}
+
+// finishRun writes the final report and the summary, closes the journal,
+// and turns the run's outcome into the command's error.
+func (s *session) finishRun(out *outputs, res *batch.Result, runErr error) error {
+	if err := out.stream.close(); err != nil {
+		s.logger.Warn("the report could not be written as the run went", "error", err)
 	}
 	var post []error // what failed after rows were sent: exit 1, not 2
 	recs := res.Records
-	if err := report.Finalize(reportPath, e.stdout, format, len(recs), func(i int) report.Record { return recs[i] }); err != nil {
+	if err := report.Finalize(out.reportPath, s.e.stdout, out.format, len(recs), func(i int) report.Record { return recs[i] }); err != nil {
 		post = append(post, fmt.Errorf("write the report: %w", err))
 	}
 	sum := res.Summary()
-	if err := printSummary(e, opts, logger, sum, reportPath, summaryFile); err != nil {
+	if err := s.printSummary(sum, out.reportPath, out.summary); err != nil {
 		post = append(post, err)
 	}
-	if err := journal.Close(); err != nil {
+	out.summary = nil // printSummary closed it
+	if err := out.journal.Close(); err != nil {
 		post = append(post, fmt.Errorf("close the journal: %w", err))
 	}
-	switch postErr := errors.Join(post...); {
-	case runErr != nil && postErr != nil:
-		return withRunHint(fmt.Errorf("%w; also: %v", runErr, postErr)) // keeps runErr's exit code
-	case runErr != nil:
-		return withRunHint(runErr)
-	case postErr != nil:
-		return (&cliError{code: exitRowsFailed, err: postErr}).withHint(
-			"the rows were sent and the journal holds their outcomes; rerun the same command to rewrite the report")
+	if err := postRunError(runErr, errors.Join(post...)); err != nil {
+		return err
 	}
 	if ok := sum.ByStatus[report.Applied] + sum.ByStatus[report.Skipped] + sum.ByStatus[report.Unchanged]; ok < sum.Rows {
-		return notAppliedError(sum, reportPath)
+		return notAppliedError(sum, out.reportPath)
 	}
 	return nil
 }
 
-// notAppliedError says how many rows a finished run did not apply, and
-// where to read why.
-func notAppliedError(sum report.Summary, reportPath string) error {
-	var parts []string
-	for _, st := range []report.Status{report.Failed, report.Invalid, report.NotAttempted} {
-		if n := sum.ByStatus[st]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", st, n))
-		}
+// skipUnchanged is the first step of `run --skip-unchanged`: it reads the
+// current state of the rows still to do (todo: the resume's, so that rows
+// decided by an earlier run are not read again), journals the rows found
+// already in the desired state, and returns the preview whose Todo and
+// Prefill the run composes with the resume's.
+func (s *session) skipUnchanged(ctx context.Context, client batch.Client, todo func(int) bool,
+	journal *batch.Journal) (*batch.Preview, error) {
+	logger := s.logger
+	cfg := s.opts.batchConfig(logger)
+	cfg.Todo = todo
+	logger.Info("reading the current state of the accounts still to do")
+	pv, err := batch.ReadPreview(ctx, s.plan, client, cfg, 0)
+	if err != nil {
+		return nil, err
 	}
-	ok := sum.ByStatus[report.Applied] + sum.ByStatus[report.Skipped] + sum.ByStatus[report.Unchanged]
-	err := fmt.Errorf("%d of %d rows not applied (%s): %w", sum.Rows-ok, sum.Rows, strings.Join(parts, ", "), errRowsNotApplied)
-	where := "the report"
-	if reportPath != report.Stdout {
-		where = reportPath
+	if err := pv.Journal(journal); err != nil {
+		return nil, fmt.Errorf("journal the unchanged rows: %w", err)
 	}
-	return (&cliError{code: exitRowsFailed, err: err}).withHint(fmt.Sprintf(
-		"error_code and error_message in %s say why; fix the rows or the cause, then rerun the same command with --retry-failed", where))
+	c := pv.Counts()
+	logger.Info("read the current state", "to_change", c[batch.StateChange], "unchanged", c[batch.StateUnchanged],
+		"missing", c[batch.StateMissing], "requests", pv.Requests)
+	return pv, nil
 }
 
 // reportPathFor is the default report file of a plan.
@@ -226,38 +242,29 @@ func journalPathFor(reportPath, digest string) string {
 
 // openJournal opens the run's journal (moving an old one aside with
 // --fresh) and tells what earlier runs left.
-func openJournal(opts *runOptions, p *plan.Plan, reportPath string, logger *slog.Logger) (*batch.Journal, *batch.Resume, error) {
+func (s *session) openJournal(reportPath string) (*batch.Journal, *batch.Resume, error) {
+	opts, p := s.opts, s.plan
 	path := opts.state
 	if path == "" {
 		path = journalPathFor(reportPath, p.Digest)
 	}
 	if opts.fresh {
 		moved, err := batch.MoveAside(path, time.Now())
-		if errors.Is(err, batch.ErrLocked) {
-			return nil, nil, lockedError(err)
-		}
 		if err != nil {
-			return nil, nil, &cliError{code: exitUsage, err: err}
+			return nil, nil, journalError(err)
 		}
 		if moved != "" {
-			logger.Info("starting afresh; the old journal is kept", "moved_to", moved)
+			s.logger.Info("starting afresh; the old journal is kept", "moved_to", moved)
 		}
 	}
 	j, earlier, err := batch.OpenJournal(path, p.Digest, len(p.Rows))
-	var dm *batch.DigestMismatchError
-	switch {
-	case errors.Is(err, batch.ErrLocked):
-		return nil, nil, lockedError(err)
-	case errors.As(err, &dm):
-		return nil, nil, (&cliError{code: exitMismatch, err: err}).withHint(
-			"the plan changed since the journal was written; rerun with --fresh to start afresh (the old journal is moved aside, not deleted)")
-	case err != nil:
-		return nil, nil, &cliError{code: exitUsage, err: err}
+	if err != nil {
+		return nil, nil, journalError(err)
 	}
 	rs := &batch.Resume{Earlier: earlier, RetryFailed: opts.retryFailed}
 	if earlier.Len() > 0 {
 		done, failed := rs.Counts()
-		logger.Info("resuming from the journal", "journal", path, "done_before", done, "failed_before", failed,
+		s.logger.Info("resuming from the journal", "journal", path, "done_before", done, "failed_before", failed,
 			"retry_failed", opts.retryFailed)
 	}
 	return j, rs, nil
@@ -279,14 +286,14 @@ func createSummary(path string) (*os.File, error) {
 
 // printSummary writes the end-of-run summary to stderr (text or a log line)
 // and, with --summary, as JSON to its file, which it closes.
-func printSummary(e *env, opts *runOptions, logger *slog.Logger, sum report.Summary, reportPath string, f *os.File) error {
-	if opts.logFormat == "json" {
-		logger.LogAttrs(context.Background(), slog.LevelInfo, "summary",
+func (s *session) printSummary(sum report.Summary, reportPath string, f *os.File) error {
+	if s.opts.logFormat == "json" {
+		s.logger.LogAttrs(context.Background(), slog.LevelInfo, "summary",
 			append(sum.LogAttrs(), slog.String("report", reportPath))...)
 	} else {
-		_ = sum.WriteText(e.stderr)
+		_ = sum.WriteText(s.e.stderr)
 		if reportPath != report.Stdout {
-			fmt.Fprintf(e.stderr, "report: %s\n", reportPath)
+			fmt.Fprintf(s.e.stderr, "report: %s\n", reportPath)
 		}
 	}
 	if f == nil {
@@ -300,31 +307,4 @@ func printSummary(e *env, opts *runOptions, logger *slog.Logger, sum report.Summ
 		return fmt.Errorf("write the summary: %w", err)
 	}
 	return nil
-}
-
-func lockedError(err error) error {
-	return (&cliError{code: exitMismatch, err: err}).withHint(
-		"another voxbatch run is using this journal; wait for it to finish, or give this run its own --state")
-}
-
-// withRunHint adds what the operator can do about a run that stopped early.
-func withRunHint(err error) error {
-	code, _ := batchExitCode(err)
-	ce := &cliError{code: code, err: err}
-	var ae *voximplant.APIError
-	switch {
-	case errors.Is(err, batch.ErrInterrupted):
-		ce.hint = "rerun the same command to resume; rows already applied are not sent again"
-	case errors.As(err, &ae) && ae.Code == 100:
-		ce.hint = "check the credentials: account_id, key_id and private_key must be one service account's, as the control panel gave them"
-	case errors.As(err, &ae) && (ae.Code == 103 || ae.Code == 104):
-		ce.hint = "the service account may not call SetChildAccountInfo; give it a role that can manage child accounts"
-	case errors.As(err, &ae) && (ae.Code == 447 || ae.Code == 454 || ae.Code == 455 || ae.Code == 456):
-		ce.hint = "the API refused the token even after renewal; check this machine's clock (NTP)"
-	case errors.As(err, &ae) && ae.Code == 0 && (ae.HTTPStatus == 404 || ae.HTTPStatus/100 == 3):
-		ce.hint = "check --endpoint: it should end in /platform_api/"
-	default:
-		ce.hint = "fix the cause, then rerun the same command: what was not done is done then"
-	}
-	return ce
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 
 	"github.com/voxbatch/voxbatch/batch"
+	"github.com/voxbatch/voxbatch/internal/review"
 	"github.com/voxbatch/voxbatch/plan"
 )
 
@@ -53,57 +53,23 @@ type previewChange struct {
 	To   any `json:"to"`
 }
 
-// readConfig is the pace and retry settings of a run, for its reads.
-func readConfig(opts *runOptions, logger *slog.Logger) batch.Config {
-	return batch.Config{Workers: opts.workers, Rate: opts.rate, Burst: opts.burst, MaxAttempts: opts.maxAttempts,
-		ChunkSize: opts.plan.chunkSize, Logger: logger}
-}
-
-// runPreview is `run --dry-run --preview`: the digest pin, the review file,
-// then the reads and the preview. It sends no change.
-func runPreview(ctx context.Context, e *env, opts *runOptions, p *plan.Plan) error {
-	logger := newLogger(e.stderr, opts.logFormat, opts.logLevel)
-	if err := pinDigest(opts, p, logger); err != nil {
-		return err
-	}
-	s := p.Summarize(opts.plan.chunkSize)
-	if err := writeReviewOut(opts, p, s); err != nil {
-		return err
-	}
-	if opts.report != "" {
-		if err := writeDryRunReport(opts.report, p, plan.Chunk(p, nil, opts.plan.chunkSize)); err != nil {
-			return err
-		}
-	}
-	client, err := newClient(e, opts, logger)
+// preview is `run --dry-run --preview`: the reads and what they show. It
+// sends no change.
+func (s *session) preview(ctx context.Context) error {
+	client, err := newClient(s.e, s.opts, s.logger)
 	if err != nil {
 		return err
 	}
-	logger.Debug("reading the current state of the targeted accounts")
-	pv, err := batch.ReadPreview(ctx, p, client, readConfig(opts, logger), 0)
+	s.logger.Debug("reading the current state of the targeted accounts")
+	pv, err := batch.ReadPreview(ctx, s.plan, client, s.opts.batchConfig(s.logger), 0)
 	if err != nil {
 		return withRunHint(err)
 	}
-	if opts.output == "json" {
-		if err := writePreviewJSON(e.stdout, p, pv); err != nil {
-			return fmt.Errorf("write preview: %w", err)
-		}
-	} else {
-		writePreviewText(e.stdout, p, pv)
-		fmt.Fprintln(e.stdout)
-		printPlanSummary(e, p, s)
-		if opts.reviewOut != "" {
-			fmt.Fprintf(e.stdout, "review file: %s\n", opts.reviewOut)
-		}
-		c := pv.Counts()
-		fmt.Fprintf(e.stdout, "preview: %d to change, %d unchanged, %d missing (read with %s)\n",
-			c[batch.StateChange], c[batch.StateUnchanged], c[batch.StateMissing], plural(pv.Requests, "GetChildrenAccounts request"))
-		fmt.Fprintln(e.stdout, "dry run: nothing was sent")
-	}
-	if s.Invalid > 0 {
-		return invalidRowsError(s.Invalid)
-	}
-	return nil
+	c := pv.Counts()
+	return s.showDry("preview", func() any { return previewDoc(s.plan, pv) },
+		func(w io.Writer) { writePreviewText(w, s.plan, pv) },
+		fmt.Sprintf("preview: %d to change, %d unchanged, %d missing (read with %s)",
+			c[batch.StateChange], c[batch.StateUnchanged], c[batch.StateMissing], review.Plural(pv.Requests, "GetChildrenAccounts request")))
 }
 
 // previewValue renders a typed value for people.
@@ -114,7 +80,7 @@ func previewValue(v any) string {
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	case string:
-		return quoteIfNeeded(v)
+		return review.Quote(v)
 	}
 	return fmt.Sprint(v)
 }
@@ -145,7 +111,7 @@ func accountLabel(p *plan.Plan, as *batch.AccountState) string {
 		for i, d := range dups {
 			lines[i] = p.Rows[d].Line
 		}
-		s += fmt.Sprintf(" (also %s)", lineList(lines))
+		s += fmt.Sprintf(" (also %s)", review.LineList(lines))
 	}
 	return s
 }
@@ -190,7 +156,8 @@ func writePreviewText(w io.Writer, p *plan.Plan, pv *batch.Preview) {
 	}
 }
 
-func writePreviewJSON(w io.Writer, p *plan.Plan, pv *batch.Preview) error {
+// previewDoc is the document of `run --dry-run --preview --output json`.
+func previewDoc(p *plan.Plan, pv *batch.Preview) any {
 	c := pv.Counts()
 	doc := previewJSON{Digest: p.Digest, Accounts: make([]previewAccount, 0, len(pv.Accounts)),
 		Summary: previewSummary{Change: c[batch.StateChange], Unchanged: c[batch.StateUnchanged], Missing: c[batch.StateMissing]}}
@@ -215,28 +182,5 @@ func writePreviewJSON(w io.Writer, p *plan.Plan, pv *batch.Preview) error {
 		doc.Accounts = append(doc.Accounts, pa)
 	}
 	doc.Invalid = invalidRows(p)
-	return writeIndentedJSON(w, doc)
-}
-
-// skipUnchanged is the first step of `run --skip-unchanged`: it reads the
-// current state of the rows still to do (todo: the resume's, so that rows
-// decided by an earlier run are not read again), journals the rows found
-// already in the desired state, and returns the preview whose Todo and
-// Prefill the run composes with the resume's.
-func skipUnchanged(ctx context.Context, p *plan.Plan, client batch.Client, opts *runOptions, todo func(int) bool,
-	journal *batch.Journal, logger *slog.Logger) (*batch.Preview, error) {
-	cfg := readConfig(opts, logger)
-	cfg.Todo = todo
-	logger.Info("reading the current state of the accounts still to do")
-	pv, err := batch.ReadPreview(ctx, p, client, cfg, 0)
-	if err != nil {
-		return nil, err
-	}
-	if err := pv.Journal(journal); err != nil {
-		return nil, fmt.Errorf("journal the unchanged rows: %w", err)
-	}
-	c := pv.Counts()
-	logger.Info("read the current state", "to_change", c[batch.StateChange], "unchanged", c[batch.StateUnchanged],
-		"missing", c[batch.StateMissing], "requests", pv.Requests)
-	return pv, nil
+	return doc
 }

@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// Flags and the environment: every flag of a command also reads
+// VOXBATCH_<FLAG>; the command line wins. Flags may stand before or after
+// the positional arguments.
+
+// envName is the environment variable that sets a flag: --chunk-size is
+// VOXBATCH_CHUNK_SIZE.
+func envName(flagName string) string {
+	return "VOXBATCH_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// flagSet is a command's flags with the help text that goes with them.
+type flagSet struct {
+	*flag.FlagSet
+	cmd *command
+	e   *env
+}
+
+// newFlagSet makes a flag set whose -h output lists every flag with its
+// environment variable, the exit codes and an example. The flag package
+// never prints on its own: parseFlags prints the help once on -h, and a
+// flag error is reported as an error, not with the whole help on stdout.
+func newFlagSet(c *command, e *env) *flagSet {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &flagSet{FlagSet: fs, cmd: c, e: e}
+}
+
+// setDefault changes a flag's default without marking it as set, so that
+// its environment variable still applies.
+func (fs *flagSet) setDefault(name, value string) {
+	f := fs.Lookup(name)
+	if err := f.Value.Set(value); err != nil {
+		panic(fmt.Sprintf("default of --%s: %v", name, err))
+	}
+	f.DefValue = value
+}
+
+// usage prints the command's help on stdout.
+func (fs *flagSet) usage() {
+	c, w := fs.cmd, fs.e.stdout
+	fmt.Fprintf(w, "Usage: voxbatch %s %s\n\n%s\n\nFlags (each also read from the environment variable shown):\n", c.name, c.usage, c.summary)
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	sort.Strings(names)
+	for _, n := range names {
+		f := fs.Lookup(n)
+		typ, usage := flag.UnquoteUsage(f)
+		arg := "--" + n
+		if typ != "" {
+			arg += " " + typ
+		}
+		def := ""
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
+			def = fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(w, "  %s\n      %s%s\n      env %s\n", arg, usage, def, envName(n))
+	}
+	fmt.Fprintf(w, "\n%s", exitCodesHelp)
+	if c.example != "" {
+		fmt.Fprintf(w, "\nExample:\n%s\n", c.example)
+	}
+}
+
+// errHelp reports that -h was asked for and the usage has been printed.
+var errHelp = errors.New("help requested")
+
+// parseFlags parses args with flags allowed before and after positional
+// arguments ("run plan.csv --dry-run"), then fills every flag not given on
+// the command line from its VOXBATCH_* environment variable. "--" ends the
+// flags. It returns the positional arguments.
+func parseFlags(fs *flagSet, e *env, args []string) ([]string, error) {
+	var pos []string
+	for {
+		before := args
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.usage()
+				return nil, errHelp
+			}
+			return nil, usageErrorf("%v", err).withHint(fmt.Sprintf("run 'voxbatch %s -h' for the flags", fs.Name()))
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		// flag stops at the first non-flag, or after "--": take one
+		// positional and go on, unless it was "--".
+		if consumed := len(before) - len(args); consumed > 0 && before[consumed-1] == "--" {
+			pos = append(pos, args...)
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if fs.Lookup(pinningFlags[0]) != nil {
+		if err := checkPinningEnv(e, set); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if err != nil || set[f.Name] {
+			return
+		}
+		name := envName(f.Name)
+		v, ok := lookupEnv(e, name)
+		if !ok {
+			return
+		}
+		if serr := fs.Set(f.Name, v); serr != nil {
+			err = usageErrorf("environment variable %s=%q: %v", name, v, serr).withHint(
+				fmt.Sprintf("it sets --%s; unset it or give a valid value", f.Name))
+		}
+	})
+	return pos, err
+}
+
+func lookupEnv(e *env, name string) (string, bool) {
+	v := e.getenv(name)
+	return v, v != ""
+}
+
+// pinningFlags are the flags whose variable, set but empty, must not pass
+// for unset: a template that left VOXBATCH_EXPECT_DIGEST empty would
+// otherwise run an unpinned plan.
+var pinningFlags = []string{"expect-digest", "review"}
+
+func checkPinningEnv(e *env, set map[string]bool) error {
+	if e.lookupEnv == nil {
+		return nil
+	}
+	for _, f := range pinningFlags {
+		if set[f] {
+			continue // the command line wins
+		}
+		if v, ok := e.lookupEnv(envName(f)); ok && strings.TrimSpace(v) == "" {
+			return usageErrorf("environment variable %s is set but empty", envName(f)).withHint(
+				"give the reviewed value, or unset the variable to run without a pin")
+		}
+	}
+	return nil
+}

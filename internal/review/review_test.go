@@ -1,0 +1,133 @@
+package review
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/voxbatch/voxbatch/plan"
+)
+
+func TestCompare(t *testing.T) {
+	row := func(line int, acct string, change map[string]string) Row {
+		return Row{Line: line, Selector: "child_account_email", Account: acct, Change: change}
+	}
+	inv := Row{Line: 9, Invalid: "x"}
+	off := map[string]string{"active": "false"}
+	tests := []struct {
+		name     string
+		old, cur []Row
+		want     string
+	}{
+		{"email case is no change", []Row{row(2, "A@x.test", off)}, []Row{row(2, "a@X.test", off)},
+			"  no row differs from the review file: it may come from another voxbatch version, or have been edited"},
+		{"a second row for an account", []Row{row(2, "a@x.test", off)}, []Row{row(2, "a@x.test", off), row(3, "a@x.test", off)},
+			"  1 row added: line 3"},
+		{"invalid rows", []Row{row(2, "a@x.test", off)}, []Row{row(2, "a@x.test", off), inv},
+			"  invalid rows: 0 in the review (none), 1 now (line 9)"},
+		{"password set and value quoted", []Row{row(2, "a@x.test", map[string]string{"location": "Etc/GMT"})},
+			[]Row{row(2, "a@x.test", map[string]string{"new_child_account_password": "(set)", "location": "a b"})},
+			`  line 2 (child_account_email a@x.test): new_child_account_password (not set) → (set), location Etc/GMT → "a b"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Compare(tt.old, tt.cur).String(); got != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNormalizeDigest(t *testing.T) {
+	hex := strings.Repeat("ab", 32)
+	for in, want := range map[string]string{
+		"sha256:" + hex:                          "sha256:" + hex,
+		" SHA256:" + strings.ToUpper(hex) + "\n": "sha256:" + hex,
+		"sha256:" + hex[:63]:                     "",
+		"md5:" + hex:                             "",
+		"sha256:" + hex[:63] + "g":               "",
+	} {
+		got, ok := NormalizeDigest(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("NormalizeDigest(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}
+
+func TestWriteReadRoundTrip(t *testing.T) {
+	p, err := plan.Load("plan.csv", strings.NewReader("child_account_id,active,new_child_account_password\n1000,false,\n1001,true,Secret-Pass-1\n1000,false,\n"), plan.Options{Format: "csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := Settings{ChunkSize: 2, AllowAll: true}
+	reqs := plan.Chunk(p, nil, set.ChunkSize)
+	path := filepath.Join(t.TempDir(), "review.json")
+	if err := Write(path, New(p, set, p.Summarize(set.ChunkSize), reqs)); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if strings.Contains(string(data), "Secret-Pass-1") {
+		t.Fatal("the review file holds the password")
+	}
+	f, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Digest != p.Digest || f.Settings != set || len(f.Rows) != 3 || f.Rows[2].DuplicateOf != 2 {
+		t.Fatalf("read back %+v", f)
+	}
+	if f.Rows[1].Change["new_child_account_password"] != PasswordSet {
+		t.Errorf("row 2 change %v", f.Rows[1].Change)
+	}
+	if d := Compare(f.Rows, Rows(p)); d.String() != "  no row differs from the review file: it may come from another voxbatch version, or have been edited" {
+		t.Errorf("the plan differs from its own review:\n%s", d)
+	}
+	if len(f.Requests) != len(reqs) || f.Requests[0].Method != "SetChildAccountInfo" {
+		t.Errorf("requests %+v", f.Requests)
+	}
+}
+
+func TestReadRefusesOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"not-json.json":  "child_account_id,active\n",
+		"no-digest.json": `{"voxbatch_review": 1}`,
+		"version-2.json": `{"voxbatch_review": 2, "digest": "sha256:` + strings.Repeat("0", 64) + `"}`,
+	} {
+		path := filepath.Join(dir, name)
+		os.WriteFile(path, []byte(content), 0o644)
+		if _, err := Read(path); !errors.Is(err, ErrNotReview) {
+			t.Errorf("%s: %v, want ErrNotReview", name, err)
+		}
+	}
+	if _, err := Read(filepath.Join(dir, "none.json")); err == nil || errors.Is(err, ErrNotReview) {
+		t.Errorf("a missing file: %v", err)
+	}
+}
+
+func TestText(t *testing.T) {
+	if got := Quote("a b"); got != `"a b"` {
+		t.Errorf("Quote: %s", got)
+	}
+	if got := Quote("Europe/Oslo"); got != "Europe/Oslo" {
+		t.Errorf("Quote: %s", got)
+	}
+	if got := Plural(1, "row") + ", " + Plural(2, "row"); got != "1 row, 2 rows" {
+		t.Errorf("Plural: %s", got)
+	}
+	many := make([]int, 12)
+	for i := range many {
+		many[i] = i + 2
+	}
+	for _, tt := range []struct {
+		lines []int
+		want  string
+	}{{nil, "none"}, {[]int{7}, "line 7"}, {[]int{40, 41}, "lines 40, 41"},
+		{many, "lines 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, … (12 in all)"}} {
+		if got := LineList(tt.lines); got != tt.want {
+			t.Errorf("LineList(%v) = %q, want %q", tt.lines, got, tt.want)
+		}
+	}
+}
