@@ -269,3 +269,64 @@ func readReport(t *testing.T, path string) []map[string]string {
 	}
 	return rows
 }
+
+// A rerun killed just after it starts must leave the earlier, complete
+// report as it was: the rerun streams beside it.
+func TestBinaryKilledRerunKeepsTheCompleteReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	endpoint, creds := startSimProcess(t, dir, "--accounts", "2000", "--latency", "20ms")
+	planPath := writePlan(t, dir, 2000)
+	reportPath := filepath.Join(dir, "report.csv")
+	args := []string{"run", planPath, "--credentials", creds, "--endpoint", endpoint, "--report", reportPath,
+		"--rate", "1000", "--workers", "8", "--chunk-size", "50"}
+	if out, err := exec.Command(voxbatchBinary(t), args...).CombinedOutput(); err != nil {
+		t.Fatalf("first run: %v\n%s", err, out)
+	}
+	complete, _ := os.ReadFile(reportPath)
+	// --fresh sends everything again, slowly; it is killed mid-way.
+	cmd := exec.Command(voxbatchBinary(t), append(args, "--fresh", "--rate", "20", "--chunk-size", "1")...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	cmd.Process.Kill()
+	cmd.Wait()
+	if now, _ := os.ReadFile(reportPath); string(now) != string(complete) {
+		t.Fatalf("the complete report was replaced by a partial one: %d bytes, was %d", len(now), len(complete))
+	}
+}
+
+// --report - into a pipe that is closed: the rows were applied, the
+// report could not be written; exit 5 and a summary on stderr, not a
+// silent death by SIGPIPE.
+func TestBinaryClosedStdoutPipe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	endpoint, creds := startSimProcess(t, dir, "--accounts", "200")
+	planPath := writePlan(t, dir, 200)
+	cmd := exec.Command(voxbatchBinary(t), "run", planPath, "--credentials", creds, "--endpoint", endpoint,
+		"--report", "-", "--rate", "1000")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close() // the reader is gone before the report is written
+	cmd.Stdout = w
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	w.Close()
+	if code := cmd.ProcessState.ExitCode(); code != 5 {
+		t.Fatalf("exit %d (%v), want 5\n%s", code, err, stderr.String())
+	}
+	for _, want := range []string{"applied 200", "write the report", "nothing is sent again"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+}

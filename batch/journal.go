@@ -3,6 +3,8 @@ package batch
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -12,25 +14,37 @@ import (
 	"sync"
 	"time"
 
+	"github.com/voxbatch/voxbatch/internal/lockfile"
 	"github.com/voxbatch/voxbatch/report"
 )
 
-// The journal is a text file: a header line naming the plan, then one line
-// per row outcome, appended as outcomes become known:
+// The journal is a text file: a header line naming the plan, the key line,
+// then one line per row outcome, appended as outcomes become known:
 //
-//	voxbatch-journal 1 sha256:<hex> <rows>
+//	voxbatch-journal 3 sha256:<hex> <rows>
+//	key <64 hex digits>
 //	<index> <status> <attempts> <request> <started ms> <finished ms> <code> <http> <"message">
+//	<index> H <32 hex digits>
 //
 // A later line for the same index wins. Lines are written with one write(2)
 // per finished request, so a killed process loses nothing the kernel had;
 // fsync is batched (every FsyncInterval and at Close). A torn last line
 // (a crash mid-write) is ignored and cut off when the journal is reopened.
+//
+// Passwords stay out of the digest, so an edited password does not make a
+// plan another plan. The H line of a password row, written with its sent
+// marker, holds an HMAC-SHA256 of the password under the journal's random
+// key (truncated to 128 bits): a rerun can tell that the password of an
+// applied row was edited, and send it, while the journal never holds the
+// password or an unkeyed hash that a word list could reverse.
 const (
 	journalMagic = "voxbatch-journal"
-	// journalVersion 2 added the sent marker (S); version 1 journals, which
-	// cannot hold one, read the same. A binary that knows only version 1
-	// refuses a version 2 journal by its header, not by a puzzling line.
-	journalVersion = "2"
+	// journalVersion 3 added the key and the password hashes, 2 the sent
+	// marker (S). Journals of versions 1 and 2 read the same; reopening one
+	// makes it version 3 (the header keeps its length). A binary that knows
+	// only an older version refuses a newer journal by its header, not by a
+	// puzzling line.
+	journalVersion = "3"
 	// FsyncInterval is how often a journal with new lines is synced to disk.
 	FsyncInterval = time.Second
 )
@@ -65,6 +79,9 @@ type Journal struct {
 	closeOnce sync.Once
 	closeErr  error
 	stopped   chan struct{}
+
+	key       []byte                       // the HMAC key of password hashes
+	passwords func(row int) (string, bool) // set by TrackPasswords
 }
 
 // OpenJournal opens (or creates) the journal at path for the plan with the
@@ -77,34 +94,60 @@ func OpenJournal(path, digest string, rows int) (*Journal, *Earlier, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	recs, good, err := readJournal(f, path, digest, rows)
+	j, recs, err := openJournal(f, path, digest, rows)
 	if err != nil {
 		f.Close()
 		return nil, nil, err
 	}
-	j := &Journal{path: path, f: f, stop: make(chan struct{}), stopped: make(chan struct{})}
+	go j.syncLoop()
+	return j, recs, nil
+}
+
+// openJournal reads the journal f, writes its header and key if it has
+// none, and leaves f positioned for appending.
+func openJournal(f *os.File, path, digest string, rows int) (*Journal, *Earlier, error) {
+	recs, good, err := readJournal(f, path, digest, rows)
+	if err != nil {
+		return nil, nil, err
+	}
+	j := &Journal{path: path, f: f, stop: make(chan struct{}), stopped: make(chan struct{}), key: recs.key}
+	fail := func(err error) (*Journal, *Earlier, error) {
+		return nil, nil, fmt.Errorf("journal %s: %w", path, err)
+	}
 	if good == 0 {
-		// New (or empty) journal: write the header.
-		if err := f.Truncate(0); err != nil {
-			f.Close()
-			return nil, nil, fmt.Errorf("journal %s: %w", path, err)
-		}
+		// New (or empty) journal: write the header; the key follows.
 		header := fmt.Sprintf("%s %s %s %d\n", journalMagic, journalVersion, digest, rows)
+		if err := f.Truncate(0); err != nil {
+			return fail(err)
+		}
 		if _, err := f.WriteAt([]byte(header), 0); err != nil {
-			f.Close()
-			return nil, nil, fmt.Errorf("journal %s: %w", path, err)
+			return fail(err)
 		}
 		good = int64(len(header))
-		j.dirty = true
 	} else if err := f.Truncate(good); err != nil { // cut a torn last line
-		f.Close()
-		return nil, nil, fmt.Errorf("journal %s: %w", path, err)
+		return fail(err)
+	}
+	if j.key == nil {
+		// An older journal becomes version 3: the version is one digit
+		// in a header of the same length.
+		if _, err := f.WriteAt([]byte(journalVersion), int64(len(journalMagic)+1)); err != nil {
+			return fail(err)
+		}
+		j.key = make([]byte, 32)
+		if _, err := rand.Read(j.key); err != nil {
+			return fail(err)
+		}
+		line := "key " + hex.EncodeToString(j.key) + "\n"
+		if _, err := f.WriteAt([]byte(line), good); err != nil {
+			return fail(err)
+		}
+		good += int64(len(line))
+		recs.key = j.key
+		j.dirty = true
 	}
 	if _, err := f.Seek(good, io.SeekStart); err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("journal %s: %w", path, err)
+		return fail(err)
 	}
-	go j.syncLoop()
 	return j, recs, nil
 }
 
@@ -133,8 +176,8 @@ func readJournal(f *os.File, path, digest string, rows int) (*Earlier, int64, er
 	}
 	version, jdigest := fields[1], fields[2]
 	jrows, _ := strconv.Atoi(fields[3])
-	if version != journalVersion && version != "1" {
-		return nil, 0, fmt.Errorf("journal %s has version %s; this voxbatch reads versions 1 and %s (a newer voxbatch wrote it?)", path, version, journalVersion)
+	if version != journalVersion && version != "2" && version != "1" {
+		return nil, 0, fmt.Errorf("journal %s has version %s; this voxbatch reads versions 1 to %s (a newer voxbatch wrote it?)", path, version, journalVersion)
 	}
 	if jdigest != digest || jrows != rows {
 		return nil, 0, &DigestMismatchError{Path: path, Journal: jdigest, Plan: digest}
@@ -143,7 +186,7 @@ func readJournal(f *os.File, path, digest string, rows int) (*Earlier, int64, er
 	for lineNo := 2; ; lineNo++ {
 		line, err := r.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
-			return nil, 0, fmt.Errorf("journal %s:%d: line too long", path, lineNo)
+			return nil, 0, malformedLine(path, lineNo, line, "line too long")
 		}
 		if err == io.EOF {
 			break // a torn last line, or none
@@ -151,22 +194,36 @@ func readJournal(f *os.File, path, digest string, rows int) (*Earlier, int64, er
 		if err != nil {
 			return nil, 0, fmt.Errorf("read journal %s: %w", path, err)
 		}
-		i, ent, perr := parseJournalLine(line[:len(line)-1])
-		if perr != nil || i < 0 || i >= rows {
+		if perr := recs.add(line[:len(line)-1], rows); perr != nil {
 			// Complete lines are written whole, so a bad one is not a
 			// crash's trace: refuse rather than guess.
-			return nil, 0, fmt.Errorf("journal %s:%d: malformed line", path, lineNo)
+			return nil, 0, malformedLine(path, lineNo, line, perr.Error())
 		}
-		switch had, has := recs.entries[i].isOutcome(), ent.isOutcome(); {
-		case has && !had:
-			recs.n++
-		case had && !has:
-			recs.n--
-		}
-		recs.entries[i] = ent
 		off += int64(len(line))
 	}
 	return recs, off, nil
+}
+
+// MalformedError is a complete journal line that voxbatch did not write:
+// the journal was edited or damaged.
+type MalformedError struct {
+	Path    string
+	Line    int
+	Content string // the line, shortened and escaped
+	Problem string
+}
+
+func (e *MalformedError) Error() string {
+	return fmt.Sprintf("journal %s:%d: malformed line (%s): %s", e.Path, e.Line, e.Problem, e.Content)
+}
+
+func malformedLine(path string, lineNo int, line []byte, problem string) error {
+	const show = 80
+	content := strings.TrimSuffix(string(line), "\n")
+	if len(content) > show {
+		content = content[:show] + "…"
+	}
+	return &MalformedError{Path: path, Line: lineNo, Content: strconv.QuoteToASCII(content), Problem: problem}
 }
 
 // Record appends row i's outcome to the pending buffer; Write sends it.
@@ -176,10 +233,26 @@ func (j *Journal) Record(i int, rec *report.Record) {
 	j.mu.Unlock()
 }
 
-// RecordSent appends a marker that row i's request is being sent; the
-// row's outcome, recorded later, supersedes it.
+// TrackPasswords makes RecordSent record, for a row that sets a password,
+// the keyed hash of the password the request carries. password gives row
+// i's password, if it sets one (PlanPasswords).
+func (j *Journal) TrackPasswords(password func(row int) (string, bool)) {
+	j.passwords = password
+}
+
+// RecordSent appends a marker that row i's request is being sent, after the
+// keyed hash of its password (see TrackPasswords); the row's outcome,
+// recorded later, supersedes the marker.
 func (j *Journal) RecordSent(i int) {
 	j.mu.Lock()
+	if j.passwords != nil {
+		if pw, ok := j.passwords(i); ok {
+			j.buf = strconv.AppendInt(j.buf, int64(i), 10)
+			j.buf = append(j.buf, ' ', hashCode, ' ')
+			j.buf = hex.AppendEncode(j.buf, passwordHash(j.key, pw))
+			j.buf = append(j.buf, '\n')
+		}
+	}
 	j.buf = strconv.AppendInt(j.buf, int64(i), 10)
 	j.buf = append(j.buf, ' ', sentCode, ' ', '0', ' ', '0', ' ', '0', ' ', '0', ' ', '0', ' ', '0', ' ', '"', '"', '\n')
 	j.mu.Unlock()
@@ -264,34 +337,16 @@ func (j *Journal) close() error {
 	return err
 }
 
-// openLocked opens path and takes its exclusive lock. The file locked must
-// still be the one at path: another run's --fresh may have renamed it
-// between the open and the lock, and a lock on the moved file would guard
-// nothing, so it tries again.
+// openLocked opens the journal at path and takes its exclusive lock.
 func openLocked(path string, flag int) (*os.File, error) {
-	for range 5 {
-		f, err := os.OpenFile(path, flag, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("open journal: %w", err)
-		}
-		if err := lockFile(f); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("journal %s: %w", path, err)
-		}
-		held, herr := f.Stat()
-		now, nerr := os.Stat(path)
-		if herr == nil && nerr == nil && os.SameFile(held, now) {
-			return f, nil
-		}
-		f.Close()
-		if nerr != nil && !errors.Is(nerr, os.ErrNotExist) {
-			return nil, fmt.Errorf("journal %s: %w", path, nerr)
-		}
-		if nerr != nil && flag&os.O_CREATE == 0 {
-			return nil, fmt.Errorf("open journal: %w", nerr)
-		}
+	f, err := lockfile.Open(path, flag)
+	switch {
+	case errors.Is(err, lockfile.ErrLocked):
+		return nil, fmt.Errorf("journal %s: %w", path, ErrLocked)
+	case err != nil:
+		return nil, fmt.Errorf("open journal: %w", err)
 	}
-	return nil, fmt.Errorf("journal %s: %w", path, ErrLocked)
+	return f, nil
 }
 
 // MoveAside renames the journal at path to path.<time>.old, never deleting

@@ -5,7 +5,11 @@ package batch
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -22,6 +26,22 @@ var statusCodes = map[report.Status]byte{
 // after a crash can meet "used before" (535) or "not unique" (128), and the
 // runner must know that the first attempt may have been applied.
 const sentCode = 'S'
+
+// hashCode marks a line that holds the keyed hash of a row's password.
+const hashCode = 'H'
+
+// hashLen is the length of a password hash: HMAC-SHA256 cut to 128 bits.
+const hashLen = 16
+
+// keyPrefix starts the line that holds the journal's HMAC key.
+const keyPrefix = "key "
+
+// passwordHash is the keyed hash of a password under the journal's key.
+func passwordHash(key []byte, password string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(password))
+	return m.Sum(nil)[:hashLen]
+}
 
 func statusFromCode(c byte) (report.Status, bool) {
 	switch c {
@@ -55,6 +75,70 @@ func (en *entry) isOutcome() bool { return en.status != 0 && en.status != sentCo
 type Earlier struct {
 	entries []entry
 	n       int
+	key     []byte
+	// hashes holds the keyed hash of the password each password row was
+	// last sent with; few rows set a password, so a map.
+	hashes map[int32][hashLen]byte
+}
+
+// add takes one complete journal line (without its newline) into e.
+func (e *Earlier) add(line []byte, rows int) error {
+	if rest, ok := bytes.CutPrefix(line, []byte(keyPrefix)); ok {
+		key := make([]byte, hex.DecodedLen(len(rest)))
+		if _, err := hex.Decode(key, rest); err != nil || len(key) != 32 {
+			return errors.New("bad key")
+		}
+		if e.key == nil {
+			e.key = key
+		}
+		return nil
+	}
+	if sp := bytes.IndexByte(line, ' '); sp > 0 && len(line) > sp+2 && line[sp+1] == hashCode && line[sp+2] == ' ' {
+		return e.addHash(line[:sp], line[sp+3:], rows)
+	}
+	i, ent, err := parseJournalLine(line)
+	if err != nil {
+		return err
+	}
+	if i < 0 || i >= rows {
+		return fmt.Errorf("row %d is not in the plan", i)
+	}
+	switch had, has := e.entries[i].isOutcome(), ent.isOutcome(); {
+	case has && !had:
+		e.n++
+	case had && !has:
+		e.n--
+	}
+	e.entries[i] = ent
+	return nil
+}
+
+// addHash takes an H line: a row index and a password hash in hex.
+func (e *Earlier) addHash(index, hash []byte, rows int) error {
+	i, ok := atoi64(index)
+	var h [hashLen]byte
+	if n, err := hex.Decode(h[:], hash); !ok || err != nil || n != hashLen || len(hash) != 2*hashLen {
+		return errors.New("bad password hash line")
+	}
+	if i < 0 || i >= int64(rows) {
+		return fmt.Errorf("row %d is not in the plan", i)
+	}
+	if e.hashes == nil {
+		e.hashes = map[int32][hashLen]byte{}
+	}
+	e.hashes[int32(i)] = h
+	return nil
+}
+
+// PasswordEdited reports whether row i was last sent with a password other
+// than password: its hash is journaled and differs. A row never sent, or
+// journaled before hashes were (version 2 and older), is not.
+func (e *Earlier) PasswordEdited(i int, password string) bool {
+	if e == nil || e.key == nil {
+		return false
+	}
+	h, ok := e.hashes[int32(i)]
+	return ok && !hmac.Equal(h[:], passwordHash(e.key, password))
 }
 
 // Len is the number of rows with a recorded outcome.

@@ -131,8 +131,11 @@ func TestJournalRefusals(t *testing.T) {
 		f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 		f.WriteString("1 Z 1 1 0 0 0 0 \"\"\n")
 		f.Close()
-		if _, _, err := OpenJournal(path, testDigest, 10); err == nil || !strings.Contains(err.Error(), ":2:") {
-			t.Fatalf("err = %v, want the bad line named", err)
+		// Line 1 is the header, line 2 the key.
+		_, _, err := OpenJournal(path, testDigest, 10)
+		var me *MalformedError
+		if !errors.As(err, &me) || me.Line != 3 || !strings.Contains(err.Error(), ":3:") || !strings.Contains(me.Content, "1 Z 1") {
+			t.Fatalf("err = %v, want the bad line named with its content", err)
 		}
 	})
 	t.Run("version 1 reads, version 9 does not", func(t *testing.T) {

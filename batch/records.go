@@ -1,6 +1,9 @@
 package batch
 
 import (
+	"strconv"
+	"strings"
+
 	"github.com/voxbatch/voxbatch/plan"
 	"github.com/voxbatch/voxbatch/report"
 )
@@ -11,7 +14,7 @@ import (
 func baseRecord(row *plan.Row, st report.Status) report.Record {
 	rec := report.Record{Line: row.Line, Status: st}
 	if row.Err != nil {
-		rec.Status, rec.ErrorMessage = report.Invalid, row.Err.Error()
+		rec.Status, rec.ErrorMessage = report.Invalid, oneLine(row.Err.Error())
 		return rec
 	}
 	rec.Selector, rec.Account = row.Kind.String(), row.Account
@@ -42,6 +45,42 @@ func DryRunRecords(p *plan.Plan, reqs []plan.Request) []report.Record {
 // request, times) to those of src; the row's line, selector and account
 // stay.
 func setOutcome(dst, src *report.Record) {
-	dst.Status, dst.ErrorCode, dst.ErrorMessage, dst.HTTPStatus = src.Status, src.ErrorCode, src.ErrorMessage, src.HTTPStatus
+	dst.Status, dst.ErrorCode, dst.ErrorMessage, dst.HTTPStatus = src.Status, src.ErrorCode, oneLine(src.ErrorMessage), src.HTTPStatus
 	dst.Attempts, dst.Request, dst.StartedAt, dst.FinishedAt = src.Attempts, src.Request, src.StartedAt, src.FinishedAt
+}
+
+// oneLine makes an error message fit one report cell and one journal line
+// that a terminal shows as it is: line breaks and tabs become spaces, and
+// other control characters (C0, DEL, C1, bidirectional overrides) are
+// escaped, so that an answer from the API or a proxy cannot rewrite what
+// an operator's terminal shows, nor tear a report row.
+func oneLine(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			b.WriteByte(' ')
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || isBidiControl(r):
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// isBidiControl reports the Unicode bidirectional formatting characters.
+func isBidiControl(r rune) bool {
+	return r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }

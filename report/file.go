@@ -30,9 +30,16 @@ func newRowWriter(w *bufio.Writer) rowWriter {
 	return rowWriter{w: w, buf: make([]byte, 0, 512)}
 }
 
-// write writes the row b, which becomes the buffer of the next row.
+// write writes the row b, which becomes the buffer of the next row. A row
+// that does not fit in what the buffer has left is not split: the buffered
+// rows go first, so that every write to the file ends at the end of a row.
 func (rw *rowWriter) write(b []byte) error {
 	rw.buf = b
+	if len(b) > rw.w.Available() && rw.w.Buffered() > 0 {
+		if err := rw.w.Flush(); err != nil {
+			return err
+		}
+	}
 	_, err := rw.w.Write(b)
 	return err
 }

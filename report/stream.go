@@ -30,6 +30,7 @@ type Stream struct {
 	interval time.Duration
 	now      func() time.Time
 	closer   io.Closer // nil when the Stream does not own the writer
+	temp     string    // the temporary file of CreateLive, if any
 
 	mu     sync.Mutex
 	enc    encoder

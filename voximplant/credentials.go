@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -36,20 +37,33 @@ var (
 	ErrNotRSA = errors.New("private_key is not an RSA key")
 )
 
-// CredentialsError is a failure to load a credentials file. Err wraps one of
-// the sentinels above or the I/O error (errors.Is(err, fs.ErrNotExist) works).
-// Its text names the file and the problem, never the key.
+// CredentialsError is a failure to load credentials. Err wraps one of the
+// sentinels above or the I/O error (errors.Is(err, fs.ErrNotExist) works).
+// Its text names the file (Path) or, for credentials given as JSON content,
+// where they came from (Source), and the problem; never the content or the
+// key.
 type CredentialsError struct {
-	Path string
-	Err  error
+	Path   string
+	Source string // a flag or variable that held the JSON itself
+	Err    error
 }
 
 func (e *CredentialsError) Error() string {
-	if e.Path == "" {
-		return "credentials: " + e.Err.Error()
+	switch {
+	case e.Path != "":
+		return "credentials " + e.Path + ": " + e.Err.Error()
+	case e.Source != "":
+		return "credentials from " + e.Source + ": " + e.Err.Error()
 	}
-	return "credentials " + e.Path + ": " + e.Err.Error()
+	return "credentials: " + e.Err.Error()
 }
+
+// MaxCredentialsSize is the largest credentials.json read: a real one is
+// about 2 KB, and a path such as /dev/zero must not be read for ever.
+const MaxCredentialsSize = 64 << 10
+
+// ErrCredentialsSize: the file or value is larger than MaxCredentialsSize.
+var ErrCredentialsSize = fmt.Errorf("larger than %d KB: not a credentials.json", MaxCredentialsSize>>10)
 
 func (e *CredentialsError) Unwrap() error { return e.Err }
 
@@ -74,9 +88,10 @@ type credentialsFile struct {
 	PrivateKey   string      `json:"private_key"`
 }
 
-// CredentialsPath returns the credentials file to use: flagValue when it is not
+// CredentialsPath returns the credentials to use: flagValue when it is not
 // empty, else the value of VOXIMPLANT_CREDENTIALS read through getenv
-// (os.Getenv when nil). It returns "" when neither is set.
+// (os.Getenv when nil). It returns "" when neither is set. The value is a
+// path, or the JSON itself (see IsCredentialsJSON).
 func CredentialsPath(flagValue string, getenv func(string) string) string {
 	if flagValue != "" {
 		return flagValue
@@ -85,6 +100,34 @@ func CredentialsPath(flagValue string, getenv func(string) string) string {
 		getenv = os.Getenv
 	}
 	return getenv(CredentialsEnv)
+}
+
+// IsCredentialsJSON tells whether a credentials value is the JSON content
+// itself (a Kubernetes Secret or a CI variable often holds that) rather
+// than a path: it starts with "{".
+func IsCredentialsJSON(value string) bool {
+	return strings.HasPrefix(strings.TrimSpace(value), "{")
+}
+
+// LoadCredentialsFrom loads credentials from value, which source (a flag or
+// variable name, such as "--credentials" or VOXIMPLANT_CREDENTIALS) gave:
+// the JSON itself when IsCredentialsJSON, else a file's path. Its errors
+// name the source or the path, never the value's content.
+func LoadCredentialsFrom(source, value string) (*Credentials, error) {
+	if !IsCredentialsJSON(value) {
+		return LoadCredentials(value)
+	}
+	fail := func(err error) (*Credentials, error) {
+		return nil, &CredentialsError{Source: source, Err: err}
+	}
+	if len(value) > MaxCredentialsSize {
+		return fail(ErrCredentialsSize)
+	}
+	c, err := parseCredentials([]byte(value))
+	if err != nil {
+		return fail(err)
+	}
+	return c, nil
 }
 
 // LoadCredentials reads and checks the credentials file at path. account_id,
@@ -98,11 +141,14 @@ func LoadCredentials(path string) (*Credentials, error) {
 	fail := func(err error) (*Credentials, error) {
 		return nil, &CredentialsError{Path: path, Err: err}
 	}
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path, MaxCredentialsSize)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err // the path is already in CredentialsError
+		}
+		if errors.Is(err, ErrCredentialsSize) {
+			return fail(err)
 		}
 		return fail(fmt.Errorf("cannot read: %w", err))
 	}
@@ -249,4 +295,22 @@ func (c Credentials) LogValue() slog.Value {
 		slog.String("account_email", c.AccountEmail),
 		slog.String("key_id", c.KeyID),
 	)
+}
+
+// readLimited reads the file at path, refusing one over limit bytes with
+// ErrCredentialsSize without reading more than limit+1 bytes.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, ErrCredentialsSize
+	}
+	return data, nil
 }

@@ -115,11 +115,4 @@ func clampDelay(seconds int64) time.Duration {
 
 // scrub replaces each secret of at least 4 characters in s by "***", in case
 // the API quotes a parameter value (a password) in a message.
-func scrub(s string, secrets []string) string {
-	for _, v := range secrets {
-		if len(v) >= 4 {
-			s = strings.ReplaceAll(s, v, "***")
-		}
-	}
-	return s
-}
+func scrub(s string, secrets []string) string { return scrubSecrets(s, secrets) }

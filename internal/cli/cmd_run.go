@@ -6,6 +6,10 @@ import (
 	"time"
 )
 
+// minRate is the slowest --rate: one request every 100 seconds. Below it a
+// run would look stalled for ever.
+const minRate = 0.01
+
 // runOptions are the flags of voxbatch run.
 type runOptions struct {
 	plan   planOptions
@@ -19,8 +23,10 @@ type runOptions struct {
 	expectDigest  string
 
 	credentials string
-	endpoint    string
-	timeout     time.Duration
+	// credentialsFrom names the flag or variable that gave credentials.
+	credentialsFrom string
+	endpoint        string
+	timeout         time.Duration
 
 	report  string
 	summary string
@@ -53,7 +59,7 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.reviewOut, "review-out", "", "with --dry-run: write a review `FILE` (JSON, no secrets) holding the digest, settings, requests and rows, for a change ticket")
 	fs.StringVar(&o.review, "review", "", "review `FILE` written by --review-out: refuse (exit 4, nothing sent) unless the plan still has its digest, and name what changed")
 	fs.StringVar(&o.expectDigest, "expect-digest", "", "refuse (exit 4, nothing sent) unless the plan's digest is `sha256:HEX`; checked before credentials are read")
-	fs.StringVar(&o.credentials, "credentials", "", "service account `credentials.json` (default: $VOXIMPLANT_CREDENTIALS)")
+	fs.StringVar(&o.credentials, "credentials", "", "service account `credentials.json`, or its JSON content itself (default: $VOXIMPLANT_CREDENTIALS, a path or the content)")
 	fs.StringVar(&o.endpoint, "endpoint", "https://api.voximplant.com/platform_api/", "Management API base `URL`; http:// only to loopback")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "per-request timeout")
 	fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv or .jsonl, - for stdout; default report-<digest>.csv); with --dry-run, rows as dry_run with their request")
@@ -81,8 +87,8 @@ func (o *runOptions) check() error {
 		return usageErrorf("--output %q: want text or json", o.output)
 	case o.workers < 1 || o.workers > 1024:
 		return usageErrorf("--workers %d: want 1..1024", o.workers)
-	case !(o.rate > 0):
-		return usageErrorf("--rate must be above 0")
+	case !(o.rate >= minRate):
+		return usageErrorf("--rate %v: want at least %v requests per second", o.rate, minRate)
 	case o.burst < 1:
 		return usageErrorf("--burst must be at least 1")
 	case o.maxAttempts < 1:
@@ -97,8 +103,8 @@ func (o *runOptions) check() error {
 		return usageErrorf("--timeout must be above 0")
 	case o.progressInterval <= 0:
 		return usageErrorf("--progress-interval must be above 0")
-	case o.grace < 0:
-		return usageErrorf("--grace must not be negative")
+	case o.grace <= 0:
+		return usageErrorf("--grace must be above 0")
 	case o.logFormat != "text" && o.logFormat != "json":
 		return usageErrorf("--log-format %q: want text or json", o.logFormat)
 	}
@@ -128,6 +134,7 @@ func runCommand() *command {
 			if err := opts.check(); err != nil {
 				return err
 			}
+			opts.credentialsFrom = fs.source("credentials")
 			return runRun(ctx, e, &opts, pos)
 		}
 	}

@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/voxbatch/voxbatch/batch"
+	"github.com/voxbatch/voxbatch/internal/lockfile"
 	"github.com/voxbatch/voxbatch/plan"
 	"github.com/voxbatch/voxbatch/report"
 	"github.com/voxbatch/voxbatch/voximplant"
@@ -21,6 +23,7 @@ const (
 	exitUsage       = 2
 	exitAborted     = 3
 	exitMismatch    = 4
+	exitOutput      = 5
 	exitInterrupted = 130
 )
 
@@ -104,7 +107,8 @@ const exitCodesHelp = `Exit codes:
   1    the run finished but some rows were not applied
   2    usage error or invalid plan; nothing was sent
   3    aborted: failure threshold reached, or a fatal auth/permission error
-  4    the plan does not match --expect-digest or the journal, or the journal is locked; nothing was sent
+  4    the plan does not match --expect-digest or the journal, or another run holds the journal or the report; nothing was sent
+  5    the rows were sent (the journal holds every outcome) but the report or the summary could not be written; a rerun writes them
   130  interrupted by SIGINT/SIGTERM; a rerun resumes
 `
 
@@ -175,13 +179,31 @@ func printError(w io.Writer, err error) {
 // journalError says what to do about a journal that cannot be used.
 func journalError(err error) error {
 	var dm *batch.DigestMismatchError
+	var me *batch.MalformedError
 	switch {
 	case errors.Is(err, batch.ErrLocked):
-		return mismatchError(err, "another voxbatch run is using this journal; wait for it to finish, or give this run its own --state")
+		return mismatchError(err, lockedHint)
 	case errors.As(err, &dm):
 		return mismatchError(err, "the plan changed since the journal was written; rerun with --fresh to start afresh (the old journal is moved aside, not deleted)")
+	case errors.As(err, &me):
+		return usageError(err).withHint(fmt.Sprintf("voxbatch writes every line whole, so %s was edited or damaged: "+
+			"delete line %d (its row is then sent again unless a later line decides it) and rerun, "+
+			"or rerun with --fresh, which moves the journal aside and sends every row again", me.Path, me.Line))
 	}
 	return usageError(err)
+}
+
+// lockedHint is what to do when another run holds the report or the
+// journal. It must not suggest another --state or --report: a second run
+// of the same plan would send its rows a second time.
+const lockedHint = "another voxbatch run is at work on this plan's report or journal; wait for it to finish, then rerun the same command"
+
+// reportLockError is a report that another run is writing.
+func reportLockError(path string, err error) error {
+	if errors.Is(err, lockfile.ErrLocked) {
+		return mismatchError(fmt.Errorf("report %s is being written by another voxbatch run: %w", path, batch.ErrLocked), lockedHint)
+	}
+	return usageErrorf("--report %s: %v", path, err)
 }
 
 // credentialsError is credentials that cannot be loaded.
@@ -199,19 +221,29 @@ func clientError(err error) error {
 	return ce
 }
 
-// postRunError is what failed after the rows were sent (the report, the
-// summary, the journal's close); runErr, when not nil, keeps its code.
-func postRunError(runErr, postErr error) error {
+// runError is the outcome of a run that got to its end: runErr, when the
+// run stopped early; notApplied, when rows were not applied; postErr, what
+// failed once the rows were sent (the report, the summary, the journal's
+// close). The first of them chooses the exit code; the others are told.
+func runError(runErr, notApplied, postErr error) error {
+	first := cmp.Or(runErr, notApplied)
 	switch {
-	case runErr != nil && postErr != nil:
-		return withRunHint(fmt.Errorf("%w; also: %v", runErr, postErr))
-	case runErr != nil:
-		return withRunHint(runErr)
-	case postErr != nil:
-		return (&cliError{code: exitRowsFailed, err: postErr}).withHint(
-			"the rows were sent and the journal holds their outcomes; rerun the same command to rewrite the report")
+	case first == nil && postErr == nil:
+		return nil
+	case first == nil:
+		return (&cliError{code: exitOutput, err: postErr}).withHint(
+			"the rows were sent and the journal holds their outcomes; rerun the same command to write the report: nothing is sent again")
+	case runErr == nil:
+		ce := notApplied.(*cliError)
+		if postErr != nil {
+			ce.err = fmt.Errorf("%w; also: %v", ce.err, postErr)
+		}
+		return ce
 	}
-	return nil
+	if postErr != nil {
+		runErr = fmt.Errorf("%w; also: %v", runErr, postErr)
+	}
+	return withRunHint(runErr)
 }
 
 // withRunHint adds what the operator can do about a run that stopped early.
@@ -236,8 +268,12 @@ func withRunHint(err error) error {
 }
 
 // notAppliedError says how many rows a finished run did not apply, and
-// where to read why.
+// where to read why; nil when every row was applied (or skipped, or
+// unchanged).
 func notAppliedError(sum report.Summary, reportPath string) error {
+	if sum.ByStatus[report.Applied]+sum.ByStatus[report.Skipped]+sum.ByStatus[report.Unchanged] == sum.Rows {
+		return nil
+	}
 	var parts []string
 	for _, st := range []report.Status{report.Failed, report.Invalid, report.NotAttempted} {
 		if n := sum.ByStatus[st]; n > 0 {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
 )
@@ -24,6 +25,17 @@ type flagSet struct {
 	*flag.FlagSet
 	cmd *command
 	e   *env
+	// fromEnv names the variable that set a flag, for flags that one did.
+	fromEnv map[string]string
+}
+
+// source names where flag name's value came from: "--name", or the
+// environment variable that set it.
+func (fs *flagSet) source(name string) string {
+	if v, ok := fs.fromEnv[name]; ok {
+		return v
+	}
+	return "--" + name
 }
 
 // newFlagSet makes a flag set whose -h output lists every flag with its
@@ -34,7 +46,7 @@ func newFlagSet(c *command, e *env) *flagSet {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	return &flagSet{FlagSet: fs, cmd: c, e: e}
+	return &flagSet{FlagSet: fs, cmd: c, e: e, fromEnv: map[string]string{}}
 }
 
 // setDefault changes a flag's default without marking it as set, so that
@@ -121,12 +133,33 @@ func parseFlags(fs *flagSet, e *env, args []string) ([]string, error) {
 		if !ok {
 			return
 		}
+		fs.fromEnv[f.Name] = name
 		if serr := fs.Set(f.Name, v); serr != nil {
 			err = usageErrorf("environment variable %s=%q: %v", name, v, serr).withHint(
 				fmt.Sprintf("it sets --%s; unset it or give a valid value", f.Name))
 		}
 	})
-	return pos, err
+	if err != nil {
+		return nil, err
+	}
+	return pos, fs.checkFinite()
+}
+
+// checkFinite refuses a number flag set to NaN or an infinity, which
+// strconv accepts: "--rate NaN" would stall a run, "--max-failure-rate
+// NaN" silently turn the threshold off.
+func (fs *flagSet) checkFinite() error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		g, ok := f.Value.(flag.Getter)
+		if !ok || err != nil {
+			return
+		}
+		if v, ok := g.Get().(float64); ok && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			err = usageErrorf("%s %v: want a finite number", fs.source(f.Name), v)
+		}
+	})
+	return err
 }
 
 func lookupEnv(e *env, name string) (string, bool) {

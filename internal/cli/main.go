@@ -22,6 +22,10 @@ type Build struct {
 // once with 130. The journal is written per outcome, so a rerun resumes.
 func Main(ctx context.Context, args []string, b Build) int {
 	e := newEnv(b)
+	// A closed pipe on stdout (--report - | head) is a write error that
+	// the run reports, with its summary and exit code, not a silent death
+	// by SIGPIPE.
+	signal.Ignore(syscall.SIGPIPE)
 	stop := exitOnSecondSignal(e, args)
 	defer stop()
 	return dispatch(ctx, e, args)

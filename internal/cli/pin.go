@@ -46,7 +46,7 @@ func pinDigest(opts *runOptions, p *plan.Plan, logger *slog.Logger) error {
 	var rv *review.File
 	if opts.review != "" {
 		var err error
-		if rv, err = readReview(opts.review); err != nil {
+		if rv, err = readReview(opts.review, len(p.Rows)); err != nil {
 			return err
 		}
 		if want == "" {
@@ -88,8 +88,8 @@ func warnSettings(logger *slog.Logger, opts *runOptions, rv *review.File) {
 }
 
 // readReview reads the review file of --review.
-func readReview(path string) (*review.File, error) {
-	rv, err := review.Read(path)
+func readReview(path string, rows int) (*review.File, error) {
+	rv, err := review.Read(path, review.MaxSize(rows))
 	switch {
 	case errors.Is(err, review.ErrNotReview):
 		return nil, usageErrorf("--review %v", err).withHint(

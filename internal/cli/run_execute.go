@@ -10,18 +10,32 @@ import (
 	"time"
 
 	"github.com/voxbatch/voxbatch/batch"
+	"github.com/voxbatch/voxbatch/internal/lockfile"
 	"github.com/voxbatch/voxbatch/report"
 	"github.com/voxbatch/voxbatch/voximplant"
 )
 
+// credentialsSource is where the run's credentials come from: the flag or
+// variable, and its value (a path or the JSON itself; "" when none).
+func (o *runOptions) credentialsSource(getenv func(string) string) (source, value string) {
+	if o.credentials != "" {
+		source = o.credentialsFrom
+		if source == "" {
+			source = "--credentials"
+		}
+		return source, o.credentials
+	}
+	return voximplant.CredentialsEnv, getenv(voximplant.CredentialsEnv)
+}
+
 // newClient loads the credentials and makes the API client of a run.
 func newClient(e *env, opts *runOptions, logger *slog.Logger) (*voximplant.Client, error) {
-	path := voximplant.CredentialsPath(opts.credentials, e.getenv)
-	if path == "" {
+	source, value := opts.credentialsSource(e.getenv)
+	if value == "" {
 		return nil, usageErrorf("no credentials given").withHint(
-			"pass --credentials credentials.json or set VOXIMPLANT_CREDENTIALS; to try voxbatch without an account, run 'voxbatch demo'")
+			"pass --credentials credentials.json or set VOXIMPLANT_CREDENTIALS (a path or the JSON itself); to try voxbatch without an account, run 'voxbatch demo'")
 	}
-	creds, err := voximplant.LoadCredentials(path)
+	creds, err := voximplant.LoadCredentialsFrom(source, value)
 	if err != nil {
 		return nil, credentialsError(err)
 	}
@@ -87,14 +101,17 @@ type outputs struct {
 	reportPath string
 	format     report.Format
 	stream     *liveReport
+	reportLock *lockfile.Lock // nil for a report on stdout
 	journal    *batch.Journal
 	resume     *batch.Resume
 	summary    *os.File // nil without --summary
 }
 
-// openOutputs settles the report's path and format, opens the journal and
-// the --summary file. The journal comes first: a run that may not start
-// (locked, another plan) must leave the earlier report alone.
+// openOutputs settles the paths of the report and the journal, refuses
+// outputs that would overwrite an input or each other, locks the report
+// and the journal, tidies what a killed run left of the report, and opens
+// the --summary file. The locks come first: a run that may not start
+// (another run at work, another plan) leaves the earlier report alone.
 func (s *session) openOutputs() (*outputs, error) {
 	out := &outputs{reportPath: s.opts.report}
 	if out.reportPath == "" {
@@ -104,24 +121,42 @@ func (s *session) openOutputs() (*outputs, error) {
 	if out.format, err = report.FormatFor(out.reportPath, ""); err != nil {
 		return nil, usageErrorf("--report %s: %v", out.reportPath, err)
 	}
-	out.stream = &liveReport{path: out.reportPath, format: out.format}
-	if out.journal, out.resume, err = s.openJournal(out.reportPath); err != nil {
+	journalPath := s.opts.state
+	if journalPath == "" {
+		journalPath = journalPathFor(out.reportPath, s.plan.Digest)
+	}
+	if err := s.paths(out.reportPath, journalPath).check(); err != nil {
 		return nil, err
 	}
+	out.stream = &liveReport{path: out.reportPath, format: out.format}
+	if out.reportPath != report.Stdout {
+		if out.reportLock, err = lockfile.Acquire(out.reportPath + ".lock"); err != nil {
+			return nil, reportLockError(out.reportPath, err)
+		}
+	}
+	if out.journal, out.resume, err = s.openJournal(journalPath); err != nil {
+		out.reportLock.Release()
+		return nil, err
+	}
+	if err := report.Tidy(out.reportPath); err != nil {
+		out.closeEarly()
+		return nil, usageErrorf("--report %s: %v", out.reportPath, err)
+	}
 	if out.summary, err = createSummary(s.opts.summary); err != nil {
-		out.journal.Close()
+		out.closeEarly()
 		return nil, err
 	}
 	return out, nil
 }
 
 // closeEarly closes what a run that ends before its report leaves open;
-// after finishRun it does nothing harmful (the files are closed twice).
+// after finishRun it does nothing harmful.
 func (out *outputs) closeEarly() {
 	out.journal.Close()
 	if out.summary != nil {
 		out.summary.Close()
 	}
+	out.reportLock.Release()
 }
 
 // liveReport is the report as it is streamed during the run: rows decided
@@ -141,7 +176,7 @@ func (lr *liveReport) open(runner *batch.Runner) error {
 		return nil // written once, at the end
 	}
 	var err error
-	if lr.stream, err = report.Create(lr.path, lr.format); err != nil {
+	if lr.stream, err = report.CreateLive(lr.path, lr.format); err != nil {
 		return usageErrorf("%v", err)
 	}
 	// Rows decided before this run (skipped, earlier failures, unchanged,
@@ -176,6 +211,8 @@ func (s *session) finishRun(out *outputs, res *batch.Result, runErr error) error
 	recs := res.Records
 	if err := report.Finalize(out.reportPath, s.e.stdout, out.format, len(recs), func(i int) report.Record { return recs[i] }); err != nil {
 		post = append(post, fmt.Errorf("write the report: %w", err))
+	} else if err := out.stream.stream.RemoveTemp(); err != nil {
+		s.logger.Warn("the live report could not be removed; the next run removes it", "error", err)
 	}
 	sum := res.Summary()
 	if err := s.printSummary(sum, out.reportPath, out.summary); err != nil {
@@ -185,13 +222,10 @@ func (s *session) finishRun(out *outputs, res *batch.Result, runErr error) error
 	if err := out.journal.Close(); err != nil {
 		post = append(post, fmt.Errorf("close the journal: %w", err))
 	}
-	if err := postRunError(runErr, errors.Join(post...)); err != nil {
-		return err
+	if err := out.reportLock.Release(); err != nil {
+		s.logger.Warn("the report's lock file could not be removed", "error", err)
 	}
-	if ok := sum.ByStatus[report.Applied] + sum.ByStatus[report.Skipped] + sum.ByStatus[report.Unchanged]; ok < sum.Rows {
-		return notAppliedError(sum, out.reportPath)
-	}
-	return nil
+	return runError(runErr, notAppliedError(sum, out.reportPath), errors.Join(post...))
 }
 
 // skipUnchanged is the first step of `run --skip-unchanged`: it reads the
@@ -242,12 +276,8 @@ func journalPathFor(reportPath, digest string) string {
 
 // openJournal opens the run's journal (moving an old one aside with
 // --fresh) and tells what earlier runs left.
-func (s *session) openJournal(reportPath string) (*batch.Journal, *batch.Resume, error) {
+func (s *session) openJournal(path string) (*batch.Journal, *batch.Resume, error) {
 	opts, p := s.opts, s.plan
-	path := opts.state
-	if path == "" {
-		path = journalPathFor(reportPath, p.Digest)
-	}
 	if opts.fresh {
 		moved, err := batch.MoveAside(path, time.Now())
 		if err != nil {
@@ -261,7 +291,9 @@ func (s *session) openJournal(reportPath string) (*batch.Journal, *batch.Resume,
 	if err != nil {
 		return nil, nil, journalError(err)
 	}
-	rs := &batch.Resume{Earlier: earlier, RetryFailed: opts.retryFailed}
+	passwords := batch.PlanPasswords(p)
+	j.TrackPasswords(passwords)
+	rs := &batch.Resume{Earlier: earlier, RetryFailed: opts.retryFailed, Password: passwords}
 	if earlier.Len() > 0 {
 		done, failed := rs.Counts()
 		s.logger.Info("resuming from the journal", "journal", path, "done_before", done, "failed_before", failed,

@@ -41,6 +41,9 @@ func newSession(e *env, opts *runOptions, pos []string) (*session, error) {
 	if !opts.dryRun {
 		return s, nil
 	}
+	if err := s.paths("", "").check(); err != nil {
+		return nil, err
+	}
 	s.sum = p.Summarize(opts.plan.chunkSize)
 	s.reqs = plan.Chunk(p, nil, opts.plan.chunkSize)
 	if opts.reviewOut != "" {

@@ -62,7 +62,7 @@ func Compare(old, cur []Row) *Diff {
 			continue
 		}
 		if c := changeDiff(byKey[k][n].Change, r.Change); c != "" {
-			d.changed = append(d.changed, fmt.Sprintf("line %d (%s %s): %s", r.Line, r.Selector, r.Account, c))
+			d.changed = append(d.changed, fmt.Sprintf("line %d (%s %s): %s", r.Line, Quote(r.Selector), Quote(r.Account), c))
 		}
 	}
 	for k, rows := range byKey {

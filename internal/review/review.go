@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,11 +125,28 @@ func Write(path string, f *File) error {
 // file of this Version with a digest.
 var ErrNotReview = errors.New("not a voxbatch review file")
 
-// Read reads a review file written by Write, with its digest normalized.
-func Read(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+// MaxSize is the largest review file Read takes for a plan of rows rows:
+// far more than Write writes for it, and far less than what a path such as
+// /dev/zero would feed for ever.
+func MaxSize(rows int) int64 { return 1<<20 + 2048*int64(rows) }
+
+// ErrTooLarge is wrapped by Read's error for a file over its limit.
+var ErrTooLarge = errors.New("too large for a review file of this plan")
+
+// Read reads a review file written by Write, with its digest normalized. It
+// reads at most limit bytes (see MaxSize).
+func Read(path string, limit int64) (*File, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: %w (over %d bytes)", path, ErrTooLarge, limit)
 	}
 	return decode(path, data)
 }

@@ -71,7 +71,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	if strings.Contains(string(data), "Secret-Pass-1") {
 		t.Fatal("the review file holds the password")
 	}
-	f, err := Read(path)
+	f, err := Read(path, MaxSize(len(p.Rows)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,11 +98,11 @@ func TestReadRefusesOtherFiles(t *testing.T) {
 	} {
 		path := filepath.Join(dir, name)
 		os.WriteFile(path, []byte(content), 0o644)
-		if _, err := Read(path); !errors.Is(err, ErrNotReview) {
+		if _, err := Read(path, MaxSize(1)); !errors.Is(err, ErrNotReview) {
 			t.Errorf("%s: %v, want ErrNotReview", name, err)
 		}
 	}
-	if _, err := Read(filepath.Join(dir, "none.json")); err == nil || errors.Is(err, ErrNotReview) {
+	if _, err := Read(filepath.Join(dir, "none.json"), MaxSize(1)); err == nil || errors.Is(err, ErrNotReview) {
 		t.Errorf("a missing file: %v", err)
 	}
 }
@@ -113,6 +113,9 @@ func TestText(t *testing.T) {
 	}
 	if got := Quote("Europe/Oslo"); got != "Europe/Oslo" {
 		t.Errorf("Quote: %s", got)
+	}
+	if got := Quote("a\x1b[2Jb\u202e"); got != `"a\x1b[2Jb\u202e"` {
+		t.Errorf("Quote of control characters: %s", got)
 	}
 	if got := Plural(1, "row") + ", " + Plural(2, "row"); got != "1 row, 2 rows" {
 		t.Errorf("Plural: %s", got)
@@ -129,5 +132,11 @@ func TestText(t *testing.T) {
 		if got := LineList(tt.lines); got != tt.want {
 			t.Errorf("LineList(%v) = %q, want %q", tt.lines, got, tt.want)
 		}
+	}
+}
+
+func TestReadIsBounded(t *testing.T) {
+	if _, err := Read("/dev/zero", MaxSize(10)); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("/dev/zero: %v, want ErrTooLarge", err)
 	}
 }

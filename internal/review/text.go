@@ -10,12 +10,30 @@ import (
 // dry run and preview so that both describe rows alike.
 
 // Quote quotes a value that would not read as one word: empty, or with
-// spaces, quotes or "=".
+// spaces, quotes or "=". A value with control characters (an escape
+// sequence, a bidirectional override) is quoted with them escaped, so that
+// a reviewer's terminal shows what would be sent.
 func Quote(v string) string {
-	if v == "" || strings.ContainsAny(v, " \t\"'=") {
+	switch {
+	case hasControl(v):
+		return strconv.QuoteToASCII(v)
+	case v == "" || strings.ContainsAny(v, " \t\"'="):
 		return strconv.Quote(v)
 	}
 	return v
+}
+
+// hasControl reports C0 and C1 control characters, DEL, and the Unicode
+// bidirectional formatting characters.
+func hasControl(s string) bool {
+	for _, r := range s {
+		switch {
+		case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0,
+			r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return true
+		}
+	}
+	return false
 }
 
 // Plural is "1 row", "2 rows".

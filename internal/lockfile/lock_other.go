@@ -1,9 +1,9 @@
 //go:build !unix
 
-package batch
+package lockfile
 
 import "os"
 
 // lockFile is a no-op where flock does not exist; run one voxbatch per
-// journal there.
+// file there.
 func lockFile(*os.File) error { return nil }

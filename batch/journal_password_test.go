@@ -1,0 +1,98 @@
+package batch
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/voxbatch/voxbatch/report"
+)
+
+func TestJournalKeepsKeyedPasswordHashes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.state")
+	passwords := map[int]string{2: "Zx9!First-Pass"}
+	pw := func(i int) (string, bool) { p, ok := passwords[i]; return p, ok }
+	j, _ := openTestJournal(t, path, 10)
+	j.TrackPasswords(pw)
+	j.RecordSent(2)
+	j.RecordSent(4) // no password: no hash line
+	j.Record(2, &report.Record{Status: report.Applied, Attempts: 1, Request: 1})
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if !strings.HasPrefix(lines[0], "voxbatch-journal 3 ") || !strings.HasPrefix(lines[1], "key ") || len(lines[1]) != 4+64 {
+		t.Fatalf("header and key: %q", lines[:2])
+	}
+	if !strings.HasPrefix(lines[2], "2 H ") || len(lines[2]) != 4+32 || strings.HasPrefix(lines[4], "4 H") {
+		t.Fatalf("hash lines: %q", lines)
+	}
+	if strings.Contains(string(data), "Pass") {
+		t.Fatalf("the journal holds the password:\n%s", data)
+	}
+	j, e := openTestJournal(t, path, 10)
+	defer j.Close()
+	rs := &Resume{Earlier: e, Password: pw}
+	if rs.Todo(2) || e.PasswordEdited(2, "Zx9!First-Pass") {
+		t.Error("the same password counts as edited")
+	}
+	passwords[2] = "Zx9!Second-Pass"
+	if !e.PasswordEdited(2, "Zx9!Second-Pass") || !rs.Todo(2) {
+		t.Error("an edited password of an applied row is not sent again")
+	}
+	var rec report.Record
+	rs.Prefill(2, &rec)
+	if rec.Status != "" {
+		t.Errorf("an edited row is prefilled %q", rec.Status)
+	}
+	if e.PasswordEdited(3, "anything") {
+		t.Error("a row never sent counts as edited")
+	}
+}
+
+func TestEditedPasswordIsNotAnUnknownOutcome(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "run.state")
+	pw := "Zx9!First-Pass"
+	password := func(int) (string, bool) { return pw, true }
+	j, _ := openTestJournal(t, path, 3)
+	j.TrackPasswords(password)
+	j.RecordSent(1) // then the run was killed
+	j.Close()
+	j, e := openTestJournal(t, path, 3)
+	defer j.Close()
+	rs := &Resume{Earlier: e, Password: password}
+	if !rs.Unknown(1) {
+		t.Fatal("the lost request of the same password is not of unknown outcome")
+	}
+	pw = "Zx9!Second-Pass"
+	if rs.Unknown(1) {
+		t.Error("a lost request of another password counts as maybe applied: a 535 would pass for success")
+	}
+}
+
+func TestOlderJournalBecomesVersion3(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v2.state")
+	header := "voxbatch-journal 2 " + testDigest + " 10\n"
+	os.WriteFile(path, []byte(header+"3 A 1 1 0 0 0 0 \"\"\n4 S 0 0 0 0 0 0 \"\"\n"), 0o600)
+	j, e := openTestJournal(t, path, 10)
+	j.TrackPasswords(func(int) (string, bool) { return "Zx9!Pass-Word", true })
+	j.RecordSent(5)
+	j.Close()
+	if e.Status(3) != report.Applied || !e.Sent(4) {
+		t.Fatalf("version 2 lines: row 3 %q, row 4 sent %v", e.Status(3), e.Sent(4))
+	}
+	if e.PasswordEdited(4, "whatever") {
+		t.Error("a row sent before hashes were journaled counts as edited")
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.HasPrefix(string(data), "voxbatch-journal 3 ") || !strings.Contains(string(data), "\nkey ") || !strings.Contains(string(data), "\n5 H ") {
+		t.Fatalf("upgraded journal:\n%s", data)
+	}
+	j, e = openTestJournal(t, path, 10)
+	defer j.Close()
+	if e.Status(3) != report.Applied || !e.PasswordEdited(5, "Zx9!Other-Word") || e.PasswordEdited(5, "Zx9!Pass-Word") {
+		t.Error("the upgraded journal does not read back")
+	}
+}
