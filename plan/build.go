@@ -28,6 +28,7 @@ type rawRow struct {
 	val    [NumParams]field
 	given  bool        // a non-selector value is present, valid or not
 	pre    []*RowError // structural problems the reader found in the row
+	more   int         // further problems the reader counted but did not build (see problems.keeps)
 	broken bool        // the row could not be read at all; pre says why
 }
 
@@ -55,6 +56,10 @@ type builder struct {
 	// first row giving each new_child_account_email, by selector kind and
 	// the address in lower case
 	newEmails map[string]int32
+	// rows that conflict with the first row of their account, by that
+	// first row; settled by finish (conflict.go)
+	conflicts map[int32][]conflictRow
+	allRow    int32 // 1 + the first valid row of "all", or 0
 
 	// accounts of the rows not yet given their Account, packed
 	accBuf []byte
@@ -86,24 +91,50 @@ func newBuilder(file string, opts Options) *builder {
 // norm checks one value of p and returns it normalized.
 // Values that are not UTF-8 fail each rule on their own: the rules of
 // booleans, language codes and decimals take ASCII only, and the others
-// check.
+// check. The rules of the text every value obeys (checkText) run first for
+// free text; the other rules take a few ASCII characters only, which
+// never include a control character, so checkText runs only to explain
+// their refusal: the hot path of a plan of IDs and flags scans nothing.
 func (b *builder) norm(p Param, s string) (string, error) {
+	if len(s) > MaxValueLen {
+		return "", checkText(s, p.Secret())
+	}
 	switch p {
 	case NewChildAccountEmail:
+		if err := checkText(s, false); err != nil {
+			return "", err
+		}
 		return s, checkEmail(s)
 	case NewChildAccountPassword:
+		if err := checkText(s, true); err != nil {
+			return "", err
+		}
 		return s, checkPassword(s)
 	case LanguageCode:
-		return checkLanguage(s)
+		v, err := checkLanguage(s)
+		return v, textFirst(s, err)
 	case Location:
-		return s, b.zones.check(s)
+		return s, textFirst(s, b.zones.check(s))
 	case MinBalanceToNotify:
-		return b.decs.check(s)
+		v, err := b.decs.check(s)
+		return v, textFirst(s, err)
 	}
 	if v, ok := parseBool(s); ok {
 		return v, nil
 	}
-	return "", boolProblem(s)
+	return "", textFirst(s, boolProblem(s))
+}
+
+// textFirst returns the problem checkText finds in s, which says more than
+// err, the refusal of a rule; or err.
+func textFirst(s string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if te := checkText(s, false); te != nil {
+		return te
+	}
+	return err
 }
 
 // shown is what a RowError may keep of a value of p.
@@ -128,12 +159,13 @@ func (b *builder) setDefault(p Param, f field) {
 
 // fail records a problem of the row being added; first keeps the row's
 // first problem.
-func (b *builder) fail(first **RowError, line int, fieldName, value string, err error) {
-	re := &RowError{File: b.file, Line: line, Field: fieldName, Value: value, Err: err}
+func (b *builder) fail(first **RowError, line int, fieldName, value string, err error) *RowError {
+	re := &RowError{File: b.file, Line: line, Field: fieldName, Value: shownValue(value), Err: err}
 	b.ps.add(re)
 	if *first == nil {
 		*first = re
 	}
+	return re
 }
 
 // add checks r and appends it to the plan.
@@ -145,6 +177,7 @@ func (b *builder) add(r *rawRow) {
 			first = re
 		}
 	}
+	b.ps.count += r.more
 	if r.broken {
 		b.appendRow(Row{Index: len(b.plan.Rows), Line: r.line, Dup: -1, Err: first}, "")
 		return
@@ -189,9 +222,9 @@ func (b *builder) add(r *rawRow) {
 				row.Dup = prev
 				b.plan.dups[prev] = append(b.plan.dups[prev], idx)
 			} else {
-				b.fail(&first, r.sel[kind].line, kind.String(), acc, newProblem(ErrConflict,
-					"account "+quote(acc)+" conflicts with line "+strconv.Itoa(b.plan.Rows[prev].Line)+
-						" (different "+diffParams(pc, row.Change)+")"))
+				// every row of the account is invalid: finish says why
+				re := b.fail(&first, r.sel[kind].line, kind.String(), acc, nil)
+				b.conflict(prev, idx, row.Change, re)
 			}
 		}
 	}
@@ -202,6 +235,9 @@ func (b *builder) add(r *rawRow) {
 		row.Change, row.Err = nil, first
 	} else {
 		row.Kind = kind
+		if kind == ByID && id == 0 && row.Dup < 0 {
+			b.allRow = idx + 1
+		}
 	}
 	b.appendRow(row, acc)
 }
@@ -234,16 +270,21 @@ func (b *builder) checkNewEmail(first **RowError, r *rawRow, idx int32, kind Sel
 	b.newEmails[key] = idx
 }
 
+// appendRowDigest appends row's part of the plan digest; acc is its
+// account.
+func appendRowDigest(buf []byte, row *Row, acc string) []byte {
+	if row.Err != nil {
+		return append(buf, 'X')
+	}
+	buf = append(buf, 'R', byte(row.Kind))
+	buf = binary.AppendUvarint(buf, uint64(len(acc)))
+	buf = append(buf, acc...)
+	return row.Change.appendDigest(buf)
+}
+
 // appendRow appends row with its account and feeds it to the digest.
 func (b *builder) appendRow(row Row, acc string) {
-	if row.Err != nil {
-		b.dbuf = append(b.dbuf, 'X')
-	} else {
-		b.dbuf = append(b.dbuf, 'R', byte(row.Kind))
-		b.dbuf = binary.AppendUvarint(b.dbuf, uint64(len(acc)))
-		b.dbuf = append(b.dbuf, acc...)
-		b.dbuf = row.Change.appendDigest(b.dbuf)
-	}
+	b.dbuf = appendRowDigest(b.dbuf, &row, acc)
 	if len(b.dbuf) >= 32<<10 {
 		b.h.Write(b.dbuf)
 		b.dbuf = b.dbuf[:0]
@@ -280,18 +321,24 @@ func (b *builder) selector(r *rawRow, first **RowError) (kind SelectorKind, acc 
 	if other != 0 {
 		b.fail(first, r.line, "", "", newProblem(ErrSelector,
 			"sets both "+kind.String()+" and "+other.String()+": a row names its account one way"))
-		return 0, f.s, 0
+		return 0, clip(f.s, MaxValueLen), 0
 	}
-	var err error
 	acc = f.s
+	var err error
+	if kind != ByID { // an ID takes digits only: checked below if refused
+		err = checkText(f.s, false)
+	}
 	switch {
+	case err != nil:
 	case kind == ByName && !utf8.ValidString(f.s): // IDs and emails fail their own rules
 		err = newProblem(ErrSyntax, "not valid UTF-8 (save the plan as UTF-8)")
 	case strings.IndexByte(f.s, ';') >= 0:
 		err = newProblem(ErrSelector, quote(f.s)+` contains ";": one account per row`)
 	case kind == ByID:
 		acc, id, err = parseID(f.s)
-		if err == nil && acc == "all" && !b.opts.AllowAll {
+		if err != nil {
+			err = textFirst(f.s, err)
+		} else if acc == "all" && !b.opts.AllowAll {
 			err = newProblem(ErrAll, `"all" selects every child account (hint: use --allow-all)`)
 		}
 	case kind == ByEmail:
@@ -299,7 +346,7 @@ func (b *builder) selector(r *rawRow, first **RowError) (kind SelectorKind, acc 
 	}
 	if err != nil {
 		b.fail(first, f.line, kind.String(), f.s, err)
-		return 0, f.s, 0
+		return 0, clip(f.s, MaxValueLen), 0 // an invalid row's account, not a 50 MB one
 	}
 	return kind, acc, id
 }
@@ -365,19 +412,6 @@ func (x *idIndex) firstOf(id uint64, idx int32) (int32, bool) {
 	return 0, false
 }
 
-// diffParams names the parameters on which two changes differ.
-func diffParams(a, c *Change) string {
-	var names []string
-	for p := range NumParams {
-		va, oka := a.Get(p)
-		vc, okc := c.Get(p)
-		if oka != okc || va != vc {
-			names = append(names, p.String())
-		}
-	}
-	return strings.Join(names, ", ")
-}
-
 // addAccount gives the row just appended its Account. Accounts are packed
 // into shared strings of about 64 KiB, so that a million rows do not cost
 // a million small allocations.
@@ -402,10 +436,17 @@ func (b *builder) flushAccounts() {
 
 // finish completes the plan, or returns the problems found.
 func (b *builder) finish() (*Plan, error) {
+	b.flushAccounts()
+	if len(b.plan.Rows) == 0 && b.ps.count == 0 {
+		b.ps.addFatal(0, "", "", newProblem(ErrNoRows, "the plan has no rows"))
+	}
+	redo := b.settleConflicts()
 	if b.ps.fatal || (b.ps.count > 0 && !b.opts.SkipInvalid) {
 		return nil, b.ps.err()
 	}
-	b.flushAccounts()
+	if redo {
+		b.redigest()
+	}
 	b.h.Write(b.dbuf)
 	b.plan.Digest = "sha256:" + hex.EncodeToString(b.h.Sum(nil))
 	return b.plan, nil

@@ -14,20 +14,6 @@ import (
 // check returns the value normalized the way it is sent and digested, or a
 // problem that unwraps to a sentinel.
 
-const maxQuoted = 60 // longest value quoted in full in a message
-
-// quote quotes a value for a message, shortened when it is long.
-func quote(s string) string {
-	if len(s) > maxQuoted {
-		cut := maxQuoted
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		return strconv.Quote(s[:cut]) + "…"
-	}
-	return strconv.Quote(s)
-}
-
 // parseBool reads true/false, 1/0, yes/no, on/off in any case, returning
 // "true" or "false".
 func parseBool(s string) (string, bool) {
@@ -138,6 +124,12 @@ func (d *decimals) check(s string) (string, error) {
 // a local part of atext and dots, one @, a domain of at least two
 // labels. Non-ASCII UTF-8 is allowed on both sides.
 func checkEmail(s string) error {
+	if len(s) > MaxEmailLen {
+		if n := utf8.RuneCountInString(s); n > MaxEmailLen {
+			return newProblem(ErrTooLong, quote(s)+" is "+strconv.Itoa(n)+" characters long; an email address has at most "+
+				strconv.Itoa(MaxEmailLen))
+		}
+	}
 	if validEmail(s) {
 		return nil
 	}

@@ -151,6 +151,7 @@ type Summary struct {
 	Groups     int                  // distinct (selector kind, change) among primary rows; a row sent alone counts one
 	Requests   int                  // requests Chunk makes for the chunk size
 	ByKind     map[SelectorKind]int // valid rows per selector kind, merged duplicates included
+	MixedKinds bool                 // see Plan.MixesKinds
 }
 
 // Summarize counts the plan's rows and the groups and requests Chunk
@@ -159,6 +160,7 @@ func (p *Plan) Summarize(chunkSize int) Summary {
 	size := clampSize(chunkSize)
 	s := Summary{Rows: len(p.Rows), ByKind: map[SelectorKind]int{}}
 	var byKind [ByEmail + 1]int
+	all := 0
 	for i := range p.Rows {
 		r := &p.Rows[i]
 		if !r.Valid() {
@@ -170,12 +172,17 @@ func (p *Plan) Summarize(chunkSize int) Summary {
 		if r.Dup >= 0 {
 			s.Duplicates++
 		}
+		if r.Kind == ByID && r.Account == "all" {
+			all++
+		}
 	}
 	for k := ByID; k <= ByEmail; k++ {
 		if byKind[k] > 0 {
 			s.ByKind[k] = byKind[k]
 		}
 	}
+	byKind[ByID] -= all
+	s.MixedKinds = mixed(byKind)
 	gs := p.groups(nil, false)
 	s.Groups = len(gs)
 	for _, g := range gs {

@@ -117,16 +117,16 @@ func TestChunkProperties(t *testing.T) {
 }
 
 func TestChunkOrderAndRequests(t *testing.T) {
-	csv := "child_account_id,child_account_name,active,new_child_account_password\n" +
-		"1,,false,\n" + // row 0: group A
-		",a,false,\n" + // row 1: group B (another kind)
-		"2,,true,\n" + // row 2: group C
-		"3,,false,\n" + // row 3: group A
-		"all,,true,\n" + // row 4: alone
-		"4,,,Secr3t!pw\n" + // row 5: alone (password)
-		"5,,,Secr3t!pw\n" + // row 6: alone (password), same change as row 5
-		"6,,false,\n" + // row 7: group A
-		"2,,true,\n" // row 8: dup of row 2
+	csv := "child_account_id,child_account_name,active,new_child_account_password,language_code\n" +
+		"1,,false,,\n" + // row 0: group A
+		",a,false,,\n" + // row 1: group B (another kind)
+		"2,,true,,\n" + // row 2: group C
+		"3,,false,,\n" + // row 3: group A
+		"all,,,,de\n" + // row 4: alone; no other row sets language_code
+		"4,,,Secr3t!pw,\n" + // row 5: alone (password)
+		"5,,,Secr3t!pw,\n" + // row 6: alone (password), same change as row 5
+		"6,,false,,\n" + // row 7: group A
+		"2,,true,,\n" // row 8: dup of row 2
 	p := mustLoad(t, "p.csv", csv, plan.Options{AllowAll: true})
 	reqs := plan.Chunk(p, nil, 2)
 	var got []string
@@ -159,7 +159,7 @@ func TestChunkOrderAndRequests(t *testing.T) {
 	}
 	s := p.Summarize(2)
 	want2 := plan.Summary{Rows: 9, Valid: 9, Duplicates: 1, Groups: 6, Requests: 7,
-		ByKind: map[plan.SelectorKind]int{plan.ByID: 8, plan.ByName: 1}}
+		ByKind: map[plan.SelectorKind]int{plan.ByID: 8, plan.ByName: 1}, MixedKinds: true}
 	if !reflect.DeepEqual(s, want2) {
 		t.Errorf("summary\n got %+v\nwant %+v", s, want2)
 	}

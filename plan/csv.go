@@ -39,7 +39,7 @@ type csvColumn struct {
 func readCSV(b *builder, r io.Reader) error {
 	size := sizeOf(r)
 	br := bufio.NewReaderSize(r, 64<<10)
-	head, err := br.Peek(3)
+	head, err := br.Peek(4)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
@@ -48,6 +48,9 @@ func readCSV(b *builder, r io.Reader) error {
 		br.Discard(len(bomUTF8))
 	case bytes.HasPrefix(head, bomUTF16LE), bytes.HasPrefix(head, bomUTF16BE):
 		b.ps.addFatal(0, "", "", newProblem(ErrSyntax, "the file is UTF-16; save the plan as CSV UTF-8"))
+		return nil
+	case looksUTF16(head):
+		b.ps.addFatal(0, "", "", newProblem(ErrSyntax, utf16Message))
 		return nil
 	}
 	comma, skip, err := sepLine(br)
@@ -90,6 +93,12 @@ func readCSV(b *builder, r io.Reader) error {
 // numbers the CSV reader counts.
 func (b *builder) readRows(cr *csv.Reader, cols []csvColumn, skip int) error {
 	var raw rawRow
+	var mapped []int // the columns of a selector or parameter
+	for i, c := range cols {
+		if c.role == roleSel || c.role == roleParam {
+			mapped = append(mapped, i)
+		}
+	}
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -104,13 +113,11 @@ func (b *builder) readRows(cr *csv.Reader, cols []csvColumn, skip int) error {
 		// is written below, an empty cell as an empty field
 		raw.line, raw.given, raw.pre = line, false, nil
 		empty := true
-		for i := range cols {
-			s := ""
-			if i < len(rec) {
-				s = rec[i]
-				if c := cols[i]; c.role != roleParam || c.col.param != NewChildAccountPassword {
-					s = strings.TrimSpace(s) // a password is taken as written: its rule rejects spaces
-				}
+		n := min(len(rec), len(cols)) // the cells under a header: a header may be far longer than a row
+		for i := range n {
+			s := rec[i]
+			if c := cols[i]; c.role != roleParam || c.col.param != NewChildAccountPassword {
+				s = strings.TrimSpace(s) // a password is taken as written: its rule rejects spaces
 			}
 			switch c := cols[i]; c.role {
 			case roleSel:
@@ -129,6 +136,9 @@ func (b *builder) readRows(cr *csv.Reader, cols []csvColumn, skip int) error {
 			}
 			empty = empty && s == ""
 		}
+		if n < len(cols) {
+			shortRow(&raw, cols, mapped, n)
+		}
 		for i := len(cols); i < len(rec); i++ { // cells beyond the header
 			if strings.TrimSpace(rec[i]) != "" {
 				raw.pre = append(raw.pre, unnamedCell(b.file, line, i))
@@ -139,6 +149,21 @@ func (b *builder) readRows(cr *csv.Reader, cols []csvColumn, skip int) error {
 			continue // a row of empty cells, as spreadsheets leave at the end
 		}
 		b.add(&raw)
+	}
+}
+
+// shortRow empties the fields of raw whose columns a row of n cells stops
+// short of.
+func shortRow(raw *rawRow, cols []csvColumn, mapped []int, n int) {
+	for _, i := range mapped {
+		if i < n {
+			continue
+		}
+		if c := cols[i]; c.role == roleSel {
+			raw.sel[c.col.sel] = field{"", raw.line}
+		} else {
+			raw.val[c.col.param] = field{"", raw.line}
+		}
 	}
 }
 
@@ -177,9 +202,11 @@ func (b *builder) mapHeader(header []string, line int) ([]csvColumn, bool) {
 		}
 		c, ok := lookupColumn(name)
 		switch {
+		case !ok && !b.ps.keeps(0):
+			b.ps.skip(true) // a suggestion costs: only for problems shown
 		case !ok:
 			b.ps.addFatal(line, "column "+quote(name), "", newProblem(ErrUnknownColumn,
-				"unknown column; did you mean "+strconv.Quote(suggest(name))+"?"))
+				"unknown column; did you mean "+quote(suggest(name))+"?"))
 		case seen[c] > 0:
 			b.ps.addFatal(line, "column "+quote(name), "", newProblem(ErrSyntax,
 				"the same column as column "+strconv.Itoa(seen[c])+" ("+c.String()+")"))

@@ -13,11 +13,33 @@
 // Load reads and validates in one pass: every value is normalized
 // (booleans "true"/"false", language codes in lower case, decimals in
 // their shortest form), rows with identical changes share one *Change,
-// a second row for the same account with the same change is merged into
-// the first (Row.Dup), and a second row with a different change is an
-// error. Every problem of the plan is reported at once, with its file and
-// line, in a *ValidationError. Plan.Digest names the normalized plan: what
-// will be done to which account, never a password.
+// and a second row for the same account with the same change is merged
+// into the first (Row.Dup). Every problem of the plan is reported at
+// once, with its file and line, in a *ValidationError. Plan.Digest names
+// the normalized plan: what will be done to which account, never a
+// password.
+//
+// Every value is text a person can read: at most MaxValueLen bytes (an
+// email at most MaxEmailLen characters), and no control character: no C0
+// (tab and line ends included), DEL or C1 character, no bidirectional
+// embedding, override or isolate (U+202A–U+202E, U+2066–U+2069) and no
+// U+200E or U+200F, which would make a terminal act, or show a value in
+// another order than it is sent. Numbers are finite. Every message quotes
+// a value or a column name with such characters escaped (\x1b, \u202e),
+// and shortened. A plan must have rows; a UTF-16 plan is named as such.
+//
+// Conflicts are never sent. Two rows that name the same account (the same
+// ID, name, or email in any case) with different changes conflict: which
+// one is right is a guess, so every row of that account is invalid, each
+// naming the lines of the others (under Options.SkipInvalid they are kept,
+// invalid, and none is sent). "all" changes every child account, so a row
+// of any selector kind conflicts with the "all" row when it sets one of
+// the parameters the "all" row sets to another value; the "all" row is
+// then invalid too. A row that sets the same values as "all", or other
+// parameters only, does not conflict: both are sent, and the result does
+// not depend on their order. An ID and a name (or an email) may name one
+// account too, which only the API can tell: Plan.MixesKinds reports such
+// a plan, for the caller to resolve before it sends.
 //
 // Chunk groups the valid rows by (selector kind, change) and splits each
 // group into requests of at most a chunk size of accounts, the least

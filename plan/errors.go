@@ -2,6 +2,7 @@ package plan
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -21,6 +22,9 @@ var (
 	ErrID            = errors.New("not an account id")
 	ErrAll           = errors.New("all refused")
 	ErrConflict      = errors.New("conflicting rows")
+	ErrControl       = errors.New("control character") // a control or bidirectional character in a value
+	ErrTooLong       = errors.New("value too long")    // over MaxValueLen bytes, or an email over MaxEmailLen characters
+	ErrNoRows        = errors.New("no rows")           // a plan without a row; Load returns it in a *ValidationError
 	// ErrSyntax is a plan that cannot be read as CSV or YAML, or whose
 	// structure is wrong (a column twice, a YAML list where a value belongs).
 	ErrSyntax = errors.New("malformed plan")
@@ -39,7 +43,7 @@ type RowError struct {
 	File  string // the plan's name, "<stdin>" for standard input
 	Line  int    // line in the plan file, 1-based; 0 for the whole file
 	Field string // API name of the column or key, or a description such as `column "activ"`
-	Value string // the offending value as written; empty for a secret or a row-level problem
+	Value string // the offending value as written (its first MaxValueLen bytes); empty for a secret or a row-level problem
 	Err   error  // the problem; unwraps to a sentinel such as ErrLanguage
 }
 
@@ -130,10 +134,48 @@ func (ps *problems) add(re *RowError) {
 	}
 }
 
+// keeps reports whether a problem added after pending others would be kept
+// in the list, not only counted: a costly message is built only then.
+func (ps *problems) keeps(pending int) bool {
+	return ps.max < 0 || len(ps.list)+pending < ps.max
+}
+
+// skip counts a problem that the list would not keep, without building it.
+func (ps *problems) skip(fatal bool) {
+	ps.count++
+	ps.fatal = ps.fatal || fatal
+}
+
+// merge adds problems found once the rows were read (conflicts), keeping
+// the list in line order and within its limit.
+func (ps *problems) merge(extra []*RowError) {
+	if len(extra) == 0 {
+		return
+	}
+	ps.count += len(extra)
+	slices.SortStableFunc(extra, func(a, b *RowError) int { return a.Line - b.Line })
+	n := len(ps.list) + len(extra)
+	if ps.max >= 0 {
+		n = min(n, ps.max)
+	}
+	list := make([]*RowError, 0, n)
+	i, j := 0, 0
+	for len(list) < n {
+		if j == len(extra) || i < len(ps.list) && ps.list[i].Line <= extra[j].Line {
+			list = append(list, ps.list[i])
+			i++
+		} else {
+			list = append(list, extra[j])
+			j++
+		}
+	}
+	ps.list = list
+}
+
 // addFatal records a problem of the plan as a whole.
 func (ps *problems) addFatal(line int, field, value string, err error) {
 	ps.fatal = true
-	ps.add(&RowError{File: ps.file, Line: line, Field: field, Value: value, Err: err})
+	ps.add(&RowError{File: ps.file, Line: line, Field: field, Value: shownValue(value), Err: err})
 }
 
 func (ps *problems) err() error {

@@ -70,6 +70,7 @@ func checkLoad(t *testing.T, name string, data []byte) {
 				sendable++
 			}
 		}
+		checkNoConflict(t, p)
 		for _, size := range []int{1, 3} {
 			reqs := plan.Chunk(p, nil, size)
 			seen := map[int32]bool{}
@@ -97,6 +98,44 @@ func checkLoad(t *testing.T, name string, data []byte) {
 	}
 }
 
+// checkNoConflict fails when two valid rows give one account (or "all"
+// and any account) different values of a parameter.
+func checkNoConflict(t *testing.T, p *plan.Plan) {
+	type account struct {
+		kind plan.SelectorKind
+		name string
+	}
+	first := map[account]*plan.Change{}
+	var all *plan.Change
+	for _, r := range p.Rows {
+		if !r.Valid() {
+			continue
+		}
+		a := account{r.Kind, r.Account}
+		if r.Kind == plan.ByEmail {
+			a.name = strings.ToLower(a.name)
+		}
+		if c, ok := first[a]; ok && c != r.Change {
+			t.Fatalf("line %d: a valid conflict for %q: %v and %v", r.Line, r.Account, c, r.Change)
+		}
+		first[a] = r.Change
+		if r.Kind == plan.ByID && r.Account == "all" {
+			all = r.Change
+		}
+	}
+	for _, r := range p.Rows {
+		if !r.Valid() || all == nil || r.Change == all {
+			continue
+		}
+		for _, param := range r.Change.Params() {
+			v, _ := r.Change.Get(param)
+			if va, ok := all.Get(param); ok && va != v {
+				t.Fatalf("line %d: %s=%s against all's %s", r.Line, param, v, va)
+			}
+		}
+	}
+}
+
 // fuzzLoad fuzzes checkLoad of a plan file called name, seeded with the
 // testdata files of name's extension and with seeds.
 func fuzzLoad(f *testing.F, name string, seeds ...string) {
@@ -112,7 +151,8 @@ func fuzzLoad(f *testing.F, name string, seeds ...string) {
 func FuzzLoadCSV(f *testing.F) {
 	fuzzLoad(f, "fuzz.csv",
 		"child_account_id;active\r\n\"1\";\"yes\"\r\n",
-		"child_account_name,active\n\"a\"\"b\",no\n")
+		"child_account_name,active\n\"a\"\"b\",no\n",
+		"child_account_id,active,language_code\nall,false,\n1,true,\n2,,en\n2,false,\n2,,en\n")
 }
 
 func FuzzLoadYAML(f *testing.F) {

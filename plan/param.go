@@ -182,8 +182,12 @@ func editDistance(a, b string) int {
 	if len(a) > 64 {
 		a = a[:64] // a header cell can be anything; bound the work
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	var bufs [2][32]int // the known names are shorter: no allocation
+	prev, cur := bufs[0][:0], bufs[1][:0]
+	if len(b) >= len(bufs[0]) {
+		prev, cur = make([]int, 0, len(b)+1), make([]int, 0, len(b)+1)
+	}
+	prev, cur = prev[:len(b)+1], cur[:len(b)+1]
 	for j := range prev {
 		prev[j] = j
 	}

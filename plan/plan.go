@@ -55,6 +55,35 @@ func (p *Plan) Dups(i int) []int {
 	return out
 }
 
+// MixesKinds reports whether the valid rows name accounts by more than one
+// selector kind ("all" aside, which conflicts or not by itself). Then two
+// rows may name one account, by its ID and by its name say, which only the
+// API can tell: such a plan must be resolved (names and emails read as
+// IDs) before it is sent. Summary.MixedKinds says the same.
+func (p *Plan) MixesKinds() bool {
+	var byKind [ByEmail + 1]int
+	for i := range p.Rows {
+		r := &p.Rows[i]
+		if r.Valid() && (r.Kind != ByID || r.Account != "all") {
+			if byKind[r.Kind]++; mixed(byKind) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mixed reports whether rows of more than one kind are counted.
+func mixed(byKind [ByEmail + 1]int) bool {
+	n := 0
+	for k := ByID; k <= ByEmail; k++ {
+		if byKind[k] > 0 {
+			n++
+		}
+	}
+	return n > 1
+}
+
 // Options control Load.
 type Options struct {
 	Format      string // "csv", "yaml", or "" to decide by the file extension (.csv, .yaml, .yml)
@@ -93,7 +122,8 @@ func LoadFile(path string, stdin io.Reader, opts Options) (*Plan, error) {
 // When rows are invalid it returns a *ValidationError listing every
 // problem, unless opts.SkipInvalid is set: then invalid rows are kept with
 // Err set, Kind 0 and Change nil, and only problems of the file as a whole
-// (a bad header, a malformed file, bad YAML defaults) fail the load. I/O
+// (a bad header, a malformed file, bad YAML defaults, no rows) fail the
+// load. The rows of a conflict are all invalid (see the package comment). I/O
 // errors and an unknown format are returned wrapped, not as a
 // *ValidationError.
 //
@@ -128,7 +158,7 @@ func planFormat(name, format string) (string, error) {
 		return "yaml", nil
 	case "":
 	default:
-		return "", fmt.Errorf("%s: %w %q: want csv or yaml", name, ErrFormat, format)
+		return "", fmt.Errorf("%s: %w %s: want csv or yaml", name, ErrFormat, quote(format))
 	}
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".csv":

@@ -82,11 +82,11 @@ func TestValidationRules(t *testing.T) {
 		{"no selector column", "active\nfalse\n", plan.Options{}, plan.ErrSelector,
 			`plan.csv:1: no selector column: the header needs child_account_id, child_account_name or child_account_email`},
 		{"conflict", "child_account_id,active,language_code\n7,false,en\n8,false,en\n07,true,en\n", plan.Options{}, plan.ErrConflict,
-			`plan.csv:4: child_account_id: account "7" conflicts with line 2 (different active)`},
+			`plan.csv:2: child_account_id: account "7" conflicts with line 4 (different active)`},
 		{"conflict email any case", "child_account_email,active\na@example.com,false\nA@Example.COM,true\n", plan.Options{}, plan.ErrConflict,
-			`plan.csv:3: child_account_email: account "A@Example.COM" conflicts with line 2 (different active)`},
+			`plan.csv:2: child_account_email: account "a@example.com" conflicts with line 3 (different active)`},
 		{"conflict all", "child_account_id,active\nall,false\nALL,true\n", plan.Options{AllowAll: true}, plan.ErrConflict,
-			`plan.csv:3: child_account_id: account "all" conflicts with line 2 (different active)`},
+			`plan.csv:2: child_account_id: account "all" conflicts with line 3 (different active)`},
 		{"one new email for two accounts", "child_account_id,new_child_account_email\n7,a@example.com\n8,A@example.com\n7,a@example.com\n", plan.Options{}, plan.ErrConflict,
 			`plan.csv:3: new_child_account_email: "A@example.com" is also given to another account on line 2; an address belongs to one account`},
 		{"new email given twice, then the account again", "child_account_id,new_child_account_email\n7,a@example.com\n8,a@example.com\n8,b@example.com\n", plan.Options{}, plan.ErrConflict,
@@ -198,11 +198,12 @@ func TestPasswordNeverShown(t *testing.T) {
 	for i, s := range secrets {
 		b.WriteString(strings.Repeat("1", i+1) + "," + s + ",true\n")
 	}
-	// the same account with another password: a conflict
+	// the same account with another password: a conflict, both rows invalid
 	b.WriteString("1111111,Other-Passw0rd,true\n")
+	b.WriteString("42,Third-Passw0rd,true\n")
 	_, err := load(t, "p.csv", b.String(), plan.Options{})
 	ve := validationError(t, err)
-	if ve.Count != len(secrets) { // six weak ones and the conflict
+	if ve.Count != len(secrets)+1 { // six weak ones and the two rows of the conflict
 		t.Errorf("count %d, want %d:\n%v", ve.Count, len(secrets), err)
 	}
 	text := err.Error()
@@ -222,7 +223,7 @@ func TestPasswordNeverShown(t *testing.T) {
 			}
 		}
 	}
-	for _, s := range append(secrets, "Other-Passw0rd") {
+	for _, s := range append(secrets, "Other-Passw0rd", "Third-Passw0rd") {
 		if strings.Contains(text, s) {
 			t.Errorf("password %q shown in:\n%s", s, text)
 		}

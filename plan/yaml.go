@@ -21,6 +21,10 @@ func readYAML(b *builder, r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	if looksUTF16(data) { // with a byte-order mark, yaml.v3 reads UTF-16 itself
+		b.ps.addFatal(0, "", "", newProblem(ErrSyntax, utf16Message))
+		return nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -97,6 +101,9 @@ func yamlError(b *builder, err error) {
 			}
 		}
 	}
+	if i, _ := controlAt(msg); i >= 0 { // the parser's words should not quote the plan raw, but if they do
+		msg = quote(msg)
+	}
 	b.ps.addFatal(line, "", "", newProblem(ErrSyntax, msg))
 }
 
@@ -126,29 +133,36 @@ func scalar(n *yaml.Node) (string, bool) {
 	return n.Value, true
 }
 
+// reporter records a problem at a line; it calls msg, which may be costly
+// (a suggestion), only for a problem that is shown.
+type reporter func(line int, field string, msg func() error)
+
 // entries calls fn for each key of a mapping that names a known column,
 // and records problems with the others. Problems of defaults are problems
 // of the whole plan; those of a row are the row's.
-func (b *builder) entries(m *yaml.Node, report func(*RowError), fn func(c column, v *yaml.Node, s string)) {
+func (b *builder) entries(m *yaml.Node, report reporter, fn func(c column, v *yaml.Node, s string)) {
 	seen := map[column]int{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := deref(m.Content[i]), deref(m.Content[i+1])
 		c, ok := lookupColumn(k.Value)
 		switch {
 		case !ok:
-			report(&RowError{File: b.file, Line: k.Line, Field: "key " + quote(k.Value), Err: newProblem(ErrUnknownColumn,
-				"unknown parameter; did you mean "+strconv.Quote(suggest(k.Value))+"?")})
+			report(k.Line, "key "+quote(k.Value), func() error {
+				return newProblem(ErrUnknownColumn, "unknown parameter; did you mean "+quote(suggest(k.Value))+"?")
+			})
 			continue
 		case seen[c] > 0:
-			report(&RowError{File: b.file, Line: k.Line, Field: c.String(), Err: newProblem(ErrSyntax,
-				"set twice (also on line "+strconv.Itoa(seen[c])+")")})
+			report(k.Line, c.String(), func() error {
+				return newProblem(ErrSyntax, "set twice (also on line "+strconv.Itoa(seen[c])+")")
+			})
 			continue
 		}
 		seen[c] = k.Line
 		s, ok := scalar(v)
 		if !ok {
-			report(&RowError{File: b.file, Line: v.Line, Field: c.String(), Err: newProblem(ErrSyntax,
-				"a list or mapping where a single value belongs")})
+			report(v.Line, c.String(), func() error {
+				return newProblem(ErrSyntax, "a list or mapping where a single value belongs")
+			})
 			continue
 		}
 		if c.sel != 0 || c.param != NewChildAccountPassword {
@@ -166,7 +180,13 @@ func (b *builder) readDefaults(d *yaml.Node) {
 		b.ps.addFatal(d.Line, "defaults", "", newProblem(ErrSyntax, "not a mapping of parameter: value"))
 		return
 	}
-	fatal := func(re *RowError) { b.ps.fatal = true; b.ps.add(re) }
+	fatal := func(line int, field string, msg func() error) {
+		if b.ps.keeps(0) {
+			b.ps.addFatal(line, field, "", msg())
+		} else {
+			b.ps.skip(true)
+		}
+	}
 	b.entries(d, fatal, func(c column, v *yaml.Node, s string) {
 		switch {
 		case c.sel != 0:
@@ -186,7 +206,14 @@ func (b *builder) readRow(raw *rawRow, n *yaml.Node) {
 			"an account must be a mapping of parameter: value")})
 		return
 	}
-	pre := func(re *RowError) { raw.pre = append(raw.pre, re) }
+	pre := func(line int, field string, msg func() error) {
+		// the row's first problem is its Err: always built
+		if len(raw.pre) == 0 || b.ps.keeps(len(raw.pre)) {
+			raw.pre = append(raw.pre, &RowError{File: b.file, Line: line, Field: field, Err: msg()})
+		} else {
+			raw.more++
+		}
+	}
 	b.entries(n, pre, func(c column, v *yaml.Node, s string) {
 		if s == "" {
 			return

@@ -57,8 +57,6 @@ accounts:
 			{9, plan.ByID, "2", "location=Europe/Berlin", -1},
 			{5, plan.ByID, "1", "active=false location=Europe/Berlin", 0},
 		}},
-		{"empty accounts", "accounts: []\n", nil},
-		{"null accounts", "accounts:\n", nil},
 		{"crlf and keys spelled loosely", "accounts:\r\n  - Child Account ID: 3\r\n    Active: TRUE\r\n", []row{{2, plan.ByID, "3", "active=true", -1}}},
 	}
 	for _, tt := range tests {
@@ -171,7 +169,14 @@ accounts:
   - child_account_name: shop
     active: true
 `, plan.Options{}, plan.ErrConflict, []string{
+			`p.yaml:3: child_account_name: account "shop" conflicts with line 5 (different active)`,
 			`p.yaml:5: child_account_name: account "shop" conflicts with line 3 (different active)`,
+		}},
+		{"empty accounts", "accounts: []\n", plan.Options{SkipInvalid: true}, plan.ErrNoRows, []string{
+			`p.yaml: the plan has no rows`,
+		}},
+		{"null accounts", "defaults:\n  active: true\naccounts:\n", plan.Options{}, plan.ErrNoRows, []string{
+			`p.yaml: the plan has no rows`,
 		}},
 	}
 	for _, tt := range tests {

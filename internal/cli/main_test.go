@@ -248,11 +248,22 @@ func TestDryRunReport(t *testing.T) {
 	if len(rows) != 9 {
 		t.Fatalf("%d rows, want 9", len(rows))
 	}
-	if r := rows[0]; r["status"] != "dry_run" || r["request"] != "1" || r["account"] != "1000" || r["line"] != "2" {
+	// Lines 2 and 9 set account 1000 to different values: both invalid.
+	if r := rows[0]; r["status"] != "invalid" || r["line"] != "2" || !strings.Contains(r["error_message"], "line 9") {
 		t.Errorf("first row %v", r)
 	}
 	if r := rows[1]; r["status"] != "invalid" || !strings.Contains(r["error_message"], "12a") {
 		t.Errorf("second row %v", r)
+	}
+	mixed := filepath.Join(t.TempDir(), "mixed.csv")
+	os.WriteFile(mixed, []byte("child_account_id,active\n1000,false\n12a,false\n"), 0o644)
+	e, _, errb = testEnv(nil)
+	if code := dispatch(context.Background(), e, []string{"run", "--dry-run", mixed, "--skip-invalid", "--report", path}); code != exitRowsFailed {
+		t.Fatalf("exit %d\n%s", code, errb)
+	}
+	rows = readReport(t, path)
+	if r := rows[0]; r["status"] != "dry_run" || r["request"] != "1" || r["account"] != "1000" || r["line"] != "2" {
+		t.Errorf("a valid row %v", r)
 	}
 	e, _, _ = testEnv(nil)
 	if code := dispatch(context.Background(), e, []string{"run", "--dry-run", "samples/disable.csv", "--report", "-"}); code != exitUsage {

@@ -110,14 +110,14 @@ func TestJSONValidationErrorsOnePerProblem(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, errb)
 	}
 	lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
-	if len(lines) != 9 {
-		t.Fatalf("%d lines, want 8 problems and a count:\n%s", len(lines), errb)
+	if len(lines) != 10 {
+		t.Fatalf("%d lines, want 9 problems and a count:\n%s", len(lines), errb)
 	}
 	var first map[string]any
 	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
 		t.Fatal(err)
 	}
-	if first["file"] != "samples/invalid.csv" || first["line"] != float64(3) || first["field"] != "child_account_id" {
+	if first["file"] != "samples/invalid.csv" || first["line"] != float64(2) || first["field"] != "child_account_id" {
 		t.Errorf("first problem %v", first)
 	}
 }
