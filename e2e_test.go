@@ -311,6 +311,7 @@ func TestBinaryClosedStdoutPipe(t *testing.T) {
 	planPath := writePlan(t, dir, 200)
 	cmd := exec.Command(voxbatchBinary(t), "run", planPath, "--credentials", creds, "--endpoint", endpoint,
 		"--report", "-", "--rate", "1000")
+	cmd.Dir = dir // the journal of --report - goes to the working folder
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)

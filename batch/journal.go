@@ -80,6 +80,8 @@ type Journal struct {
 	closeErr  error
 	stopped   chan struct{}
 
+	created   bool                         // this run created the file
+	wrote     bool                         // a line other than the header and key was written
 	key       []byte                       // the HMAC key of password hashes
 	passwords func(row int) (string, bool) // set by TrackPasswords
 }
@@ -124,6 +126,7 @@ func openJournal(f *os.File, path, digest string, rows int) (*Journal, *Earlier,
 			return fail(err)
 		}
 		good = int64(len(header))
+		j.created = true
 	} else if err := f.Truncate(good); err != nil { // cut a torn last line
 		return fail(err)
 	}
@@ -273,6 +276,7 @@ func (j *Journal) Write() error {
 		j.err = fmt.Errorf("write journal %s: %w", j.path, err)
 		return j.err
 	}
+	j.wrote = true
 	j.buf = j.buf[:0]
 	j.dirty = true
 	return nil
@@ -307,6 +311,23 @@ func (j *Journal) sync() {
 		}
 		j.mu.Unlock()
 	}
+}
+
+// Discard closes a journal that this run created and that holds no line
+// but its header and key, and removes its file while it still holds the
+// lock: a run refused before it sent anything leaves no journal behind. A
+// journal with anything else in it is only closed.
+func (j *Journal) Discard() error {
+	j.mu.Lock()
+	empty := j.created && !j.wrote && len(j.buf) == 0
+	j.mu.Unlock()
+	if empty {
+		if err := os.Remove(j.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			j.Close()
+			return fmt.Errorf("remove journal %s: %w", j.path, err)
+		}
+	}
+	return j.Close()
 }
 
 // Close writes what is pending, syncs, and releases the lock. Calls after

@@ -17,9 +17,11 @@ import (
 	"github.com/voxbatch/voxbatch/voximplant"
 )
 
-// DefaultPageSize is the number of accounts one GetChildrenAccounts request
-// asks for when a preview lists every child account.
-const DefaultPageSize = 1000
+// DefaultPageSize is the count of a read by one name or email (and of each
+// further page of it): one account is expected, but should the API's filter
+// match more (older references said it matched a part of the name), a page
+// holds a few.
+const DefaultPageSize = 20
 
 // State is what a preview found for one account: whether the run would
 // change it.
@@ -27,7 +29,7 @@ type State uint8
 
 // The states of a previewed account.
 const (
-	StateChange    State = iota + 1 // some parameter differs (a password or can_use_restricted always does)
+	StateChange    State = iota + 1 // some parameter differs or is unknown (a password or can_use_restricted always is)
 	StateUnchanged                  // the account is already in the desired state
 	StateMissing                    // no such account: the run would fail the row
 )
@@ -46,105 +48,142 @@ func (s State) String() string {
 
 // FieldChange is one parameter a row would change. Values are typed: bool
 // for booleans, float64 for min_balance_to_notify, string otherwise. From is
-// nil when the API does not return the current value (the password,
-// can_use_restricted); To is nil for the password, which is never shown.
+// nil when the current value is not known: the API never returns it (the
+// password, can_use_restricted), or Absent. To is nil for the password,
+// which is never shown.
 type FieldChange struct {
 	Param    plan.Param
 	From, To any
+	// Absent: the account's answer left the field out (the API's schema
+	// makes it optional), or no account was read (an "all" row), so its
+	// current value is unknown and counts as a change.
+	Absent bool
 }
 
 // Diff compares the change a row asks for with the account as read and
 // returns the parameters that differ, in API order. Emails, language codes
 // and locations compare without regard to case, min_balance_to_notify
 // numerically, booleans as booleans. A password and can_use_restricted, which
-// the API does not return, always count as changes.
+// the API does not return, always count as changes, and so does a field the
+// answer left out (FieldChange.Absent): a missing support_robokassa is not
+// false. A nil account (an "all" row, whose accounts are not read) makes
+// every parameter a change from an unknown value.
 func Diff(c *plan.Change, a *voximplant.AccountInfo) []FieldChange {
 	var out []FieldChange
 	for _, p := range c.Params() {
 		v, _ := c.Get(p)
-		var cur any
-		differ := true
 		switch {
 		case p.Secret():
 			out = append(out, FieldChange{Param: p})
-			continue
 		case p == plan.CanUseRestricted:
 			out = append(out, FieldChange{Param: p, To: v == "true"})
-			continue
-		case p == plan.MinBalanceToNotify:
-			f, err := strconv.ParseFloat(v, 64)
-			if err == nil {
-				differ = f != a.MinBalanceToNotify
-				out = appendIf(out, differ, FieldChange{Param: p, From: a.MinBalanceToNotify, To: f})
-				continue
+		default:
+			if fc, differ := diffField(p, v, a); differ {
+				out = append(out, fc)
 			}
-			cur = strconv.FormatFloat(a.MinBalanceToNotify, 'f', -1, 64)
-		case p.IsBool():
-			b := boolField(a, p)
-			out = appendIf(out, b != (v == "true"), FieldChange{Param: p, From: b, To: v == "true"})
-			continue
-		case p == plan.NewChildAccountEmail:
-			cur, differ = a.AccountEmail, !strings.EqualFold(a.AccountEmail, v)
-		case p == plan.LanguageCode:
-			cur, differ = a.LanguageCode, !strings.EqualFold(a.LanguageCode, v)
-		case p == plan.Location:
-			cur, differ = a.Location, !strings.EqualFold(a.Location, v)
 		}
-		out = appendIf(out, differ, FieldChange{Param: p, From: cur, To: v})
 	}
 	return out
 }
 
-func appendIf(out []FieldChange, cond bool, fc FieldChange) []FieldChange {
-	if cond {
-		return append(out, fc)
+// diffField compares parameter p, set to v by the plan, with account a
+// (nil: not read) and tells whether it differs.
+func diffField(p plan.Param, v string, a *voximplant.AccountInfo) (FieldChange, bool) {
+	fc := FieldChange{Param: p, To: v}
+	var to any = v
+	switch {
+	case p.IsBool():
+		to = v == "true"
+	case p == plan.MinBalanceToNotify:
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			to = f
+		}
 	}
-	return out
+	fc.To = to
+	cur, ok := currentValue(p, a)
+	if !ok {
+		fc.Absent = true
+		return fc, true
+	}
+	fc.From = cur
+	switch cur := cur.(type) {
+	case string:
+		return fc, !strings.EqualFold(cur, v)
+	case float64:
+		if f, isNum := to.(float64); isNum {
+			return fc, f != cur
+		}
+		fc.From = strconv.FormatFloat(cur, 'f', -1, 64)
+		return fc, true
+	}
+	return fc, cur != to // booleans
 }
 
-// boolField is the current value of boolean parameter p.
-func boolField(a *voximplant.AccountInfo, p plan.Param) bool {
+// currentValue is the value of parameter p in account a, typed as in
+// FieldChange, and whether the answer held it.
+func currentValue(p plan.Param, a *voximplant.AccountInfo) (any, bool) {
+	if a == nil {
+		return nil, false
+	}
+	var o any
 	switch p {
 	case plan.Active:
-		return a.Active
+		return a.Active, true
+	case plan.NewChildAccountEmail:
+		return a.AccountEmail, true
+	case plan.LanguageCode:
+		o = a.LanguageCode
+	case plan.Location:
+		o = a.Location
+	case plan.MinBalanceToNotify:
+		o = a.MinBalanceToNotify
 	case plan.AccountNotifications:
-		return a.AccountNotifications
+		o = a.AccountNotifications
 	case plan.TariffChangingNotifications:
-		return a.TariffChangingNotifications
+		o = a.TariffChangingNotifications
 	case plan.NewsNotifications:
-		return a.NewsNotifications
+		o = a.NewsNotifications
 	case plan.SupportRobokassa:
-		return a.SupportRobokassa
+		o = a.SupportRobokassa
 	case plan.SupportBankCard:
-		return a.SupportBankCard
+		o = a.SupportBankCard
 	case plan.SupportInvoice:
-		return a.SupportInvoice
+		o = a.SupportInvoice
 	}
-	return false
+	switch o := o.(type) {
+	case voximplant.Opt[string]:
+		return o.Value, o.Set
+	case voximplant.Opt[float64]:
+		return o.Value, o.Set
+	case voximplant.Opt[bool]:
+		return o.Value, o.Set
+	}
+	return nil, false
 }
 
 // AccountState is what a preview found for one account a row targets.
 type AccountState struct {
-	Row     int    // index of the (primary) plan row
-	Account string // the row's selector value; for an "all" row, the child's id
-	State   State
+	Row       int    // index of the (primary) plan row
+	Account   string // the row's selector value
+	AccountID int64  // the id of the account read; 0 when missing
+	State     State
 	Changes []FieldChange // with StateChange: what differs, in API order
+	// Unlisted marks an "all" row: it changes every child account, which
+	// the API does not list, so none was read. Its State is StateChange and
+	// its Changes are every parameter, from an unknown value.
+	Unlisted bool
 }
 
 // Preview is the current state of the accounts a plan targets, compared
 // with what the plan asks. Make it with ReadPreview.
 type Preview struct {
-	// Accounts holds one entry per previewed primary row in plan order, and
-	// for an "all" row one per child account in id order. Rows merged into
-	// an earlier row (plan.Row.Dup) share that row's entry.
+	// Accounts holds one entry per previewed primary row in plan order (an
+	// "all" row's is Unlisted). Rows merged into an earlier row
+	// (plan.Row.Dup) share that row's entry.
 	Accounts []AccountState
 	// Requests is the number of GetChildrenAccounts requests sent, retries
 	// included.
 	Requests int
-	// Listed tells that every child account was listed (page by page)
-	// rather than read by selector, because that took fewer requests or
-	// the plan has an "all" row.
-	Listed bool
 	// Started and Finished bound the reads.
 	Started, Finished time.Time
 
@@ -162,8 +201,8 @@ func (pv *Preview) Counts() map[State]int {
 }
 
 // RowState is the state of plan row i (a merged row's is that of the row it
-// was merged into; an "all" row is unchanged only if every child is), and
-// whether the row was previewed.
+// was merged into; an "all" row's is StateChange), and whether the row was
+// previewed.
 func (pv *Preview) RowState(i int) (State, bool) {
 	if i < 0 || i >= len(pv.states) {
 		return 0, false

@@ -1,10 +1,8 @@
 package batch
 
 import (
-	"cmp"
 	"context"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,19 +15,30 @@ import (
 
 // ReadPreview reads, with GetChildrenAccounts, the current state of every
 // account that the valid primary rows for which cfg.Todo is true (nil: all)
-// target, and compares it with each row's change. Reads are batched by id
-// lists of cfg.ChunkSize ids; names and emails, single filters in the API,
-// take a request each, unless listing every child (pages of pageSize, 0:
-// DefaultPageSize) takes fewer requests, which a first page's total_count
-// tells, or an "all" row needs the list anyway.
+// target, and compares it with each row's change.
+//
+// Every read names its accounts, as the API's reference requires; none
+// lists every child, none sends child_account_id=all:
+//   - ids go in ";" lists of at most cfg.ChunkSize, count set to the
+//     list's length;
+//   - names and emails go one per read (pages of pageSize, 0:
+//     DefaultPageSize), unless a first list read of their kind returned
+//     exactly the listed accounts: then they go in lists like ids. A list
+//     refused or answered short falls back to one read per account it did
+//     not return.
+//
+// An "all" row is not read: its entry is Unlisted, a change of every child
+// account. Accounts match their rows exactly (ids; names and emails without
+// regard to case), whatever else the API's filters return.
 //
 // Every read waits on one rate limiter (cfg.Rate, cfg.Burst) with at most
 // cfg.Workers in flight, and follows the runner's conventions: transient
 // errors retried up to cfg.MaxAttempts with backoff, throttling honoured
 // with a shared pause, one token renewal. An id list refused as row data is
 // split down to single ids, and an id, name or email still refused counts as
-// missing. Any other failure stops the reads with *AbortError, and
-// cancellation of ctx with ErrInterrupted.
+// missing. Any other failure (a code not known to be about one row
+// included) stops the reads with *AbortError, and cancellation of ctx with
+// ErrInterrupted.
 func ReadPreview(ctx context.Context, p *plan.Plan, client Client, cfg Config, pageSize int) (*Preview, error) {
 	cfg.defaults()
 	if pageSize <= 0 {
@@ -38,7 +47,7 @@ func ReadPreview(ctx context.Context, p *plan.Plan, client Client, cfg Config, p
 	rd := newReader(newAttempter(client, &cfg, 0x2545f4914f6cdd1d), p, pageSize)
 	pv := &Preview{plan: p, states: make([]State, len(p.Rows)), Started: cfg.Now()}
 	err := rd.read(ctx)
-	pv.Requests, pv.Listed, pv.Finished = int(rd.at.requests.Load()), rd.listed, cfg.Now()
+	pv.Requests, pv.Finished = int(rd.at.requests.Load()), cfg.Now()
 	switch {
 	case ctx.Err() != nil:
 		return nil, ErrInterrupted
@@ -53,30 +62,38 @@ func ReadPreview(ctx context.Context, p *plan.Plan, client Client, cfg Config, p
 type reader struct {
 	at       *attempter // the reads' own: pacer, retries, counters
 	cfg      *Config
-	rows     []int // primary rows to preview
+	rows     []int // primary rows to preview, "all" rows included
 	pageSize int
-	all      bool // an "all" row: keep every child
-	listed   bool
 
-	ids    []string // distinct ids, names and emails targeted, in plan order
-	names  []string
-	emails []string
-	want   map[string]bool // "i:<id>", "n:<lower name>", "e:<lower email>"
+	ids   []string       // distinct ids targeted, in plan order
+	texts [2]textTargets // names and emails
+	want  map[string]bool
 
 	mu    sync.Mutex
-	found map[string]*voximplant.AccountInfo // by the keys of want; "i:" for every child with all
+	found map[string]*voximplant.AccountInfo // by the keys of want
+}
+
+// textTargets are the distinct names (or emails) a preview reads, in plan
+// order.
+type textTargets struct {
+	kind   plan.SelectorKind
+	values []string
+	// lists: a first list read returned exactly the listed accounts, so
+	// the others go in lists too. Set by the probe, read after it.
+	lists bool
 }
 
 func newReader(at *attempter, p *plan.Plan, pageSize int) *reader {
-	rd := &reader{at: at, cfg: at.cfg, pageSize: pageSize, want: map[string]bool{}, found: map[string]*voximplant.AccountInfo{}}
+	rd := &reader{at: at, cfg: at.cfg, pageSize: pageSize, want: map[string]bool{},
+		found: map[string]*voximplant.AccountInfo{},
+		texts: [2]textTargets{{kind: plan.ByName}, {kind: plan.ByEmail}}}
 	for i := range p.Rows {
 		row := &p.Rows[i]
 		if !row.Valid() || row.Dup >= 0 || (rd.cfg.Todo != nil && !rd.cfg.Todo(i)) {
 			continue
 		}
 		rd.rows = append(rd.rows, i)
-		if row.Kind == plan.ByID && row.Account == "all" {
-			rd.all = true
+		if isAll(row) {
 			continue
 		}
 		k := key(row.Kind, row.Account)
@@ -88,13 +105,16 @@ func newReader(at *attempter, p *plan.Plan, pageSize int) *reader {
 		case plan.ByID:
 			rd.ids = append(rd.ids, row.Account)
 		case plan.ByName:
-			rd.names = append(rd.names, row.Account)
+			rd.texts[0].values = append(rd.texts[0].values, row.Account)
 		case plan.ByEmail:
-			rd.emails = append(rd.emails, row.Account)
+			rd.texts[1].values = append(rd.texts[1].values, row.Account)
 		}
 	}
 	return rd
 }
+
+// isAll tells a child_account_id=all row.
+func isAll(row *plan.Row) bool { return row.Kind == plan.ByID && row.Account == "all" }
 
 // key names a target in reader.want and reader.found.
 func key(k plan.SelectorKind, account string) string {
@@ -107,67 +127,94 @@ func key(k plan.SelectorKind, account string) string {
 	return "i:" + account
 }
 
-// read chooses between reading by selector and listing, and reads.
-func (rd *reader) read(ctx context.Context) error {
-	targeted := rd.targetedCost()
-	if !rd.all && targeted <= 1 {
-		return rd.readTargets(ctx)
+// keyOf is the key under which kind k finds account a.
+func keyOf(k plan.SelectorKind, a *voximplant.AccountInfo) string {
+	switch k {
+	case plan.ByName:
+		return key(k, a.AccountName)
+	case plan.ByEmail:
+		return key(k, a.AccountEmail)
 	}
-	// A first page of the full list: it tells how many children there
-	// are, and whatever targets it holds need no other read.
-	first, err := rd.page(ctx, 0)
-	if err != nil {
+	return key(k, strconv.FormatInt(a.AccountID, 10))
+}
+
+// task is one read (or a few, for a split id list).
+type task func(ctx context.Context) error
+
+// read reads every target in three rounds: the id lists and, for names and
+// emails, a first list that tells whether the API answers lists exactly;
+// then the other lists of the kinds that passed; then one read per name or
+// email not found yet.
+func (rd *reader) read(ctx context.Context) error {
+	size := rd.cfg.ChunkSize
+	var first, more []task
+	for _, ids := range chunks(rd.ids, size) {
+		first = append(first, func(ctx context.Context) error { return rd.readIDs(ctx, ids) })
+	}
+	for k := range rd.texts {
+		tt := &rd.texts[k]
+		if len(tt.values) > 1 {
+			probe := tt.values[:min(size, len(tt.values))]
+			first = append(first, func(ctx context.Context) (err error) {
+				tt.lists, err = rd.readList(ctx, tt.kind, probe)
+				return err
+			})
+		}
+	}
+	if err := rd.parallel(ctx, first); err != nil {
 		return err
 	}
-	// An API that answers fewer accounts than asked is paged by what it
-	// gives, so that no account falls between two pages.
-	size := rd.pageSize
-	if n := len(first.Result); n > 0 && n < size && n < first.TotalCount {
-		size = n
-	}
-	pagesLeft := max(0, (first.TotalCount+size-1)/size-1)
-	if rd.all || pagesLeft == 0 || pagesLeft < rd.targetedCost() {
-		rd.listed = true
-		return rd.parallel(ctx, pagesLeft, func(ctx context.Context, k int) error {
-			_, err := rd.page(ctx, (k+1)*size)
-			return err
-		})
-	}
-	return rd.readTargets(ctx)
-}
-
-// targetedCost is the number of requests that reading the targets not found
-// yet by selector takes.
-func (rd *reader) targetedCost() int {
-	ids, singles := rd.pending()
-	return (len(ids)+rd.cfg.ChunkSize-1)/rd.cfg.ChunkSize + len(singles)
-}
-
-// single is a name or email target, read by a filter of its own.
-type single struct {
-	param, value, key string
-}
-
-// pending returns the targets not found yet: ids, and names and emails.
-func (rd *reader) pending() (ids []string, singles []single) {
-	rd.mu.Lock()
-	defer rd.mu.Unlock()
-	for _, id := range rd.ids {
-		if rd.found["i:"+id] == nil {
-			ids = append(ids, id)
+	for k := range rd.texts {
+		tt := &rd.texts[k]
+		if !tt.lists {
+			continue
+		}
+		for _, list := range chunks(tt.values[min(size, len(tt.values)):], size) {
+			more = append(more, func(ctx context.Context) error {
+				_, err := rd.readList(ctx, tt.kind, list)
+				return err
+			})
 		}
 	}
-	for _, n := range rd.names {
-		if k := key(plan.ByName, n); rd.found[k] == nil {
-			singles = append(singles, single{plan.ByName.String(), n, k})
+	if err := rd.parallel(ctx, more); err != nil {
+		return err
+	}
+	return rd.parallel(ctx, rd.singles())
+}
+
+// chunks cuts s into slices of at most size.
+func chunks(s []string, size int) [][]string {
+	var out [][]string
+	for len(s) > 0 {
+		n := min(size, len(s))
+		out = append(out, s[:n:n])
+		s = s[n:]
+	}
+	return out
+}
+
+// singles returns one read per name or email not found yet.
+func (rd *reader) singles() []task {
+	var out []task
+	for k := range rd.texts {
+		kind := rd.texts[k].kind
+		for _, v := range rd.texts[k].values {
+			target := key(kind, v)
+			if rd.isFound(target) {
+				continue
+			}
+			out = append(out, func(ctx context.Context) error {
+				q := url.Values{kind.String(): {v}, "count": {strconv.Itoa(rd.pageSize)}}
+				err := rd.pages(ctx, q, func() bool { return rd.isFound(target) })
+				if err != nil && isRowRefusal(err) {
+					rd.cfg.Logger.Debug("account read refused; counted as missing", kind.String(), v, "error", err)
+					return nil
+				}
+				return err
+			})
 		}
 	}
-	for _, e := range rd.emails {
-		if k := key(plan.ByEmail, e); rd.found[k] == nil {
-			singles = append(singles, single{plan.ByEmail.String(), e, k})
-		}
-	}
-	return ids, singles
+	return out
 }
 
 func (rd *reader) isFound(key string) bool {
@@ -176,25 +223,12 @@ func (rd *reader) isFound(key string) bool {
 	return rd.found[key] != nil
 }
 
-// readTargets reads the pending targets: ids in lists of ChunkSize, names
-// and emails one per request.
-func (rd *reader) readTargets(ctx context.Context) error {
-	ids, singles := rd.pending()
-	size := rd.cfg.ChunkSize
-	lists := (len(ids) + size - 1) / size
-	return rd.parallel(ctx, lists+len(singles), func(ctx context.Context, k int) error {
-		if k < lists {
-			return rd.readIDs(ctx, ids[k*size:min((k+1)*size, len(ids))])
-		}
-		t := singles[k-lists]
-		q := url.Values{t.param: {t.value}, "count": {strconv.Itoa(singlePage)}}
-		return rd.pages(ctx, q, func() bool { return rd.isFound(t.key) })
-	})
+// isRowRefusal tells a refusal of a read's accounts, as opposed to one of
+// the request as a whole: row data that a split may isolate.
+func isRowRefusal(err error) bool {
+	v := voximplant.Classify(err)
+	return v.Class == voximplant.RowData && !v.Whole
 }
-
-// singlePage is the count of a read by name or email: one account is
-// expected, but should the API match more, the page holds a few.
-const singlePage = 20
 
 // readIDs reads one id list, paging by offset if the answer holds fewer
 // than its total. A list refused as row data is split in halves; a single
@@ -203,7 +237,7 @@ func (rd *reader) readIDs(ctx context.Context, ids []string) error {
 	q := url.Values{"child_account_id": {strings.Join(ids, ";")}, "count": {strconv.Itoa(len(ids))},
 		"ignore_invalid_accounts": {"true"}}
 	err := rd.pages(ctx, q, nil)
-	if err == nil || voximplant.Classify(err).Class != voximplant.RowData {
+	if err == nil || !isRowRefusal(err) {
 		return err
 	}
 	if len(ids) == 1 {
@@ -216,9 +250,46 @@ func (rd *reader) readIDs(ctx context.Context, ids []string) error {
 	return rd.readIDs(ctx, ids[len(ids)/2:])
 }
 
+// readList reads the names or emails values (of kind k) in one ";" list,
+// and reports whether the answer held exactly the listed accounts. A list
+// the API refuses (row data, or a code not known to be about a row) is not
+// an error: its accounts stay to be read one by one. An answer holding
+// accounts not listed is not paged through.
+func (rd *reader) readList(ctx context.Context, k plan.SelectorKind, values []string) (bool, error) {
+	listed := make(map[string]bool, len(values))
+	for _, v := range values {
+		listed[key(k, v)] = true
+	}
+	q := url.Values{k.String(): {strings.Join(values, ";")}, "count": {strconv.Itoa(len(values))}}
+	got := make(map[string]bool, len(values))
+	exact := true
+	for offset := 0; ; {
+		if offset > 0 {
+			q.Set("offset", strconv.Itoa(offset))
+		}
+		res, err := rd.get(ctx, q)
+		if err != nil {
+			if cl := voximplant.Classify(err).Class; cl == voximplant.RowData || cl == voximplant.Unrecognized {
+				rd.cfg.Logger.Debug("list read refused; reading one account at a time", "selector", k.String(), "error", err)
+				return false, nil
+			}
+			return false, err
+		}
+		rd.absorb(res.Result)
+		for i := range res.Result {
+			kk := keyOf(k, &res.Result[i])
+			exact = exact && listed[kk] && !got[kk]
+			got[kk] = true
+		}
+		offset += len(res.Result)
+		if !exact || res.TotalCount > len(values) || len(res.Result) == 0 || offset >= res.TotalCount {
+			return exact && res.TotalCount <= len(values) && len(got) == len(values), nil
+		}
+	}
+}
+
 // pages reads q page by page until the total is reached or done() tells
-// that nothing more is needed. A name or email refused as row data counts
-// as missing.
+// that nothing more is needed.
 func (rd *reader) pages(ctx context.Context, q url.Values, done func() bool) error {
 	for offset := 0; ; {
 		if offset > 0 {
@@ -226,9 +297,6 @@ func (rd *reader) pages(ctx context.Context, q url.Values, done func() bool) err
 		}
 		res, err := rd.get(ctx, q)
 		if err != nil {
-			if q.Get("child_account_id") == "" && voximplant.Classify(err).Class == voximplant.RowData {
-				return nil
-			}
 			return err
 		}
 		rd.absorb(res.Result)
@@ -239,40 +307,29 @@ func (rd *reader) pages(ctx context.Context, q url.Values, done func() bool) err
 	}
 }
 
-// page reads the page of the full list at offset.
-func (rd *reader) page(ctx context.Context, offset int) (*voximplant.ChildrenAccounts, error) {
-	q := url.Values{"count": {strconv.Itoa(rd.pageSize)}}
-	if offset > 0 {
-		q.Set("offset", strconv.Itoa(offset))
-	}
-	res, err := rd.get(ctx, q)
-	if err == nil {
-		rd.absorb(res.Result)
-	}
-	return res, err
-}
-
-// parallel runs do(0..n-1) on at most Workers goroutines; the first error
+// parallel runs the tasks on at most Workers goroutines; the first error
 // stops the others.
-func (rd *reader) parallel(ctx context.Context, n int, do func(ctx context.Context, k int) error) error {
+func (rd *reader) parallel(ctx context.Context, tasks []task) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(rd.cfg.Workers)
-	for k := 0; k < n && gctx.Err() == nil; k++ {
-		g.Go(func() error { return do(gctx, k) })
+	for _, t := range tasks {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error { return t(gctx) })
 	}
 	return g.Wait()
 }
 
-// absorb keeps the accounts read that a row targets (every one with an
-// "all" row).
+// absorb keeps the accounts read that a row targets, matched exactly: an
+// account the API's filter returned for another reason is left out.
 func (rd *reader) absorb(accts []voximplant.AccountInfo) {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
 	for k := range accts {
 		var kept *voximplant.AccountInfo // a copy, so that pages are not retained
-		for _, key := range [...]string{"i:" + strconv.FormatInt(accts[k].AccountID, 10),
-			"n:" + strings.ToLower(accts[k].AccountName), "e:" + strings.ToLower(accts[k].AccountEmail)} {
-			if rd.want[key] || (rd.all && key[0] == 'i') {
+		for _, kind := range [...]plan.SelectorKind{plan.ByID, plan.ByName, plan.ByEmail} {
+			if key := keyOf(kind, &accts[k]); rd.want[key] {
 				if kept == nil {
 					a := accts[k]
 					kept = &a
@@ -302,27 +359,12 @@ func (rd *reader) get(ctx context.Context, q url.Values) (*voximplant.ChildrenAc
 // compare fills pv from the accounts read.
 func (rd *reader) compare(pv *Preview) {
 	p := pv.plan
-	var children []*voximplant.AccountInfo
-	if rd.all {
-		for k, a := range rd.found {
-			if strings.HasPrefix(k, "i:") {
-				children = append(children, a)
-			}
-		}
-		slices.SortFunc(children, func(a, b *voximplant.AccountInfo) int { return cmp.Compare(a.AccountID, b.AccountID) })
-	}
 	for _, i := range rd.rows {
 		row := &p.Rows[i]
-		if row.Kind == plan.ByID && row.Account == "all" {
-			st := StateUnchanged
-			for _, a := range children {
-				as := stateOf(i, strconv.FormatInt(a.AccountID, 10), row.Change, a)
-				if as.State == StateChange {
-					st = StateChange
-				}
-				pv.Accounts = append(pv.Accounts, as)
-			}
-			pv.states[i] = st
+		if isAll(row) {
+			pv.Accounts = append(pv.Accounts, AccountState{Row: i, Account: row.Account, State: StateChange,
+				Changes: Diff(row.Change, nil), Unlisted: true})
+			pv.states[i] = StateChange
 			continue
 		}
 		as := stateOf(i, row.Account, row.Change, rd.found[key(row.Kind, row.Account)])
@@ -334,6 +376,7 @@ func (rd *reader) compare(pv *Preview) {
 func stateOf(i int, account string, c *plan.Change, a *voximplant.AccountInfo) AccountState {
 	as := AccountState{Row: i, Account: account, State: StateMissing}
 	if a != nil {
+		as.AccountID = a.AccountID
 		as.Changes = Diff(c, a)
 		as.State = StateUnchanged
 		if len(as.Changes) > 0 {

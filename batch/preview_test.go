@@ -49,36 +49,55 @@ func loadPlan(t *testing.T, src string) *plan.Plan {
 }
 
 func TestDiff(t *testing.T) {
+	some := voximplant.Some[bool]
 	acct := voximplant.AccountInfo{AccountID: 1000, AccountEmail: "Child-1000@Example.test", Active: true,
-		LanguageCode: "en", Location: "Etc/GMT", MinBalanceToNotify: 12.5, AccountNotifications: true}
+		LanguageCode: voximplant.Some("en"), Location: voximplant.Some("Etc/GMT"), MinBalanceToNotify: voximplant.Some(12.5),
+		AccountNotifications: some(true), TariffChangingNotifications: some(false), NewsNotifications: some(false),
+		SupportRobokassa: some(false), SupportBankCard: some(false), SupportInvoice: some(false)}
+	fc := func(p plan.Param, from, to any) FieldChange { return FieldChange{Param: p, From: from, To: to} }
+	absent := func(p plan.Param, to any) FieldChange { return FieldChange{Param: p, To: to, Absent: true} }
 	tests := []struct {
 		name   string
 		header string
 		row    string
+		acct   *voximplant.AccountInfo // nil: acct
 		want   []FieldChange
 	}{
-		{"bool differs", "child_account_id,active", "1000,false", []FieldChange{{plan.Active, true, false}}},
-		{"bool same", "child_account_id,active,account_notifications", "1000,yes,on", nil},
+		{"bool differs", "child_account_id,active", "1000,false", nil, []FieldChange{fc(plan.Active, true, false)}},
+		{"bool same", "child_account_id,active,account_notifications", "1000,yes,on", nil, nil},
 		{"every other bool", "child_account_id,tariff_changing_notifications,news_notifications,support_robokassa,support_bank_card,support_invoice",
-			"1000,true,true,true,true,true", []FieldChange{
-				{plan.TariffChangingNotifications, false, true}, {plan.NewsNotifications, false, true},
-				{plan.SupportRobokassa, false, true}, {plan.SupportBankCard, false, true}, {plan.SupportInvoice, false, true}}},
-		{"email without regard to case", "child_account_id,new_child_account_email", "1000,child-1000@example.TEST", nil},
-		{"email differs", "child_account_id,new_child_account_email", "1000,new@example.test",
-			[]FieldChange{{plan.NewChildAccountEmail, "Child-1000@Example.test", "new@example.test"}}},
-		{"decimal compares numerically", "child_account_id,min_balance_to_notify", "1000,12.50", nil},
-		{"decimal differs", "child_account_id,min_balance_to_notify", "1000,3", []FieldChange{{plan.MinBalanceToNotify, 12.5, 3.0}}},
-		{"language and location same", "child_account_id,language_code,location", "1000,EN,Etc/GMT", nil},
-		{"location differs", "child_account_id,location", "1000,Europe/Oslo", []FieldChange{{plan.Location, "Etc/GMT", "Europe/Oslo"}}},
-		{"password always changes, never shown", "child_account_id,new_child_account_password", "1000,Secret-123!",
+			"1000,true,true,true,true,true", nil, []FieldChange{
+				fc(plan.TariffChangingNotifications, false, true), fc(plan.NewsNotifications, false, true),
+				fc(plan.SupportRobokassa, false, true), fc(plan.SupportBankCard, false, true), fc(plan.SupportInvoice, false, true)}},
+		{"email without regard to case", "child_account_id,new_child_account_email", "1000,child-1000@example.TEST", nil, nil},
+		{"email differs", "child_account_id,new_child_account_email", "1000,new@example.test", nil,
+			[]FieldChange{fc(plan.NewChildAccountEmail, "Child-1000@Example.test", "new@example.test")}},
+		{"decimal compares numerically", "child_account_id,min_balance_to_notify", "1000,12.50", nil, nil},
+		{"decimal differs", "child_account_id,min_balance_to_notify", "1000,3", nil, []FieldChange{fc(plan.MinBalanceToNotify, 12.5, 3.0)}},
+		{"language and location same", "child_account_id,language_code,location", "1000,EN,Etc/GMT", nil, nil},
+		{"location differs", "child_account_id,location", "1000,Europe/Oslo", nil, []FieldChange{fc(plan.Location, "Etc/GMT", "Europe/Oslo")}},
+		{"password always changes, never shown", "child_account_id,new_child_account_password", "1000,Secret-123!", nil,
 			[]FieldChange{{Param: plan.NewChildAccountPassword}}},
-		{"can_use_restricted is unknown", "child_account_id,can_use_restricted", "1000,true",
+		{"can_use_restricted is unknown", "child_account_id,can_use_restricted", "1000,true", nil,
 			[]FieldChange{{Param: plan.CanUseRestricted, To: true}}},
+		// Issue 12: a field the answer left out is unknown, not false.
+		{"missing bool is unknown, not false", "child_account_id,support_robokassa,active", "1000,false,true",
+			&voximplant.AccountInfo{AccountID: 1000, Active: true}, []FieldChange{absent(plan.SupportRobokassa, false)}},
+		{"every missing field is unknown", "child_account_id,language_code,location,min_balance_to_notify,news_notifications",
+			"1000,en,Etc/GMT,0,false", &voximplant.AccountInfo{AccountID: 1000}, []FieldChange{
+				absent(plan.NewsNotifications, false), absent(plan.LanguageCode, "en"),
+				absent(plan.Location, "Etc/GMT"), absent(plan.MinBalanceToNotify, 0.0)}},
+		{"present fields still compare", "child_account_id,support_robokassa", "1000,false",
+			&voximplant.AccountInfo{AccountID: 1000, SupportRobokassa: some(false)}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := loadPlan(t, tt.header+"\n"+tt.row+"\n")
-			got := Diff(p.Rows[0].Change, &acct)
+			a := &acct
+			if tt.acct != nil {
+				a = tt.acct
+			}
+			got := Diff(p.Rows[0].Change, a)
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Diff = %v, want %v", got, tt.want)
 			}
@@ -87,13 +106,20 @@ func TestDiff(t *testing.T) {
 			}
 		})
 	}
+	// An account not read (an "all" row): every parameter is unknown.
+	p := loadPlan(t, "child_account_id,active,language_code,can_use_restricted\nall,false,de,true\n")
+	want := []FieldChange{absent(plan.Active, false), absent(plan.LanguageCode, "de"), {Param: plan.CanUseRestricted, To: true}}
+	if got := Diff(p.Rows[0].Change, nil); !reflect.DeepEqual(got, want) {
+		t.Errorf("Diff(nil) = %v, want %v", got, want)
+	}
 }
 
-// startPreviewSim starts a simulator of n accounts in which account 1001 is
+// startPreviewSim starts a simulator of cfg in which account 1001 is
 // already inactive, and returns it (statistics reset) with a client.
-func startPreviewSim(t *testing.T, n int) (*voxsim.Server, *voximplant.Client) {
+func startPreviewSim(t *testing.T, cfg voxsim.Config) (*voxsim.Server, *voximplant.Client) {
 	t.Helper()
-	s, c := startSim(t, voxsim.Config{Accounts: n, Seed: 1})
+	cfg.Seed = 1
+	s, c := startSim(t, cfg)
 	if err := c.SetChildAccountInfo(context.Background(), url.Values{"child_account_id": {"1001"}, "active": {"false"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -113,67 +139,8 @@ func idRows(from, n int) []string {
 	return rows
 }
 
-func TestReadPreviewChoosesTheCheaperReads(t *testing.T) {
-	names := func(ids ...int) []string {
-		var rows []string
-		for _, id := range ids {
-			rows = append(rows, fmt.Sprintf("child-%d,false", id))
-		}
-		return rows
-	}
-	spread := make([]int, 30)
-	for i := range spread {
-		spread[i] = 1000 + 10*i
-	}
-	tests := []struct {
-		name         string
-		accounts     int
-		src          string
-		pageSize     int
-		wantRequests int
-		wantListed   bool
-		wantCounts   map[State]int
-	}{
-		{"few ids: one list", 1000, rowsCSV("child_account_id,active", "1000,false", "1001,false", "99999,false"), 1000,
-			1, false, map[State]int{StateChange: 1, StateUnchanged: 1, StateMissing: 1}},
-		{"many ids, all children on one page", 1000, rowsCSV("child_account_id,active", idRows(1000, 120)...), 1000,
-			1, true, map[State]int{StateChange: 119, StateUnchanged: 1, StateMissing: 0}},
-		{"ids found on the first page", 5000, rowsCSV("child_account_id,active", idRows(1000, 120)...), 1000,
-			1, false, map[State]int{StateChange: 119, StateUnchanged: 1, StateMissing: 0}},
-		{"ids by list after the first page", 5000, rowsCSV("child_account_id,active", idRows(4000, 120)...), 1000,
-			1 + 3, false, map[State]int{StateChange: 120, StateUnchanged: 0, StateMissing: 0}},
-		{"few names and emails: one read each", 5000,
-			rowsCSV("child_account_name,child_account_email,active", "child-4000,,false", ",child-1001@example.test,false", "nobody,,false"),
-			100, 1 + 2, false, map[State]int{StateChange: 1, StateUnchanged: 1, StateMissing: 1}},
-		{"many names: listing is cheaper", 300, rowsCSV("child_account_name,active", names(spread...)...), 100,
-			3, true, map[State]int{StateChange: 30, StateUnchanged: 0, StateMissing: 0}},
-		{"all lists every child", 250, rowsCSV("child_account_id,active", "all,false"), 100,
-			3, true, map[State]int{StateChange: 249, StateUnchanged: 1, StateMissing: 0}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, c := startPreviewSim(t, tt.accounts)
-			p := loadPlan(t, tt.src)
-			pv, err := ReadPreview(context.Background(), p, c, fastConfig(Config{Rate: 1000, ChunkSize: 50}), tt.pageSize)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := pv.Counts(); !reflect.DeepEqual(got, tt.wantCounts) {
-				t.Errorf("counts %v, want %v", got, tt.wantCounts)
-			}
-			st := s.Stats()
-			if pv.Requests != tt.wantRequests || st.ByMethod["GetChildrenAccounts"] != int64(tt.wantRequests) || pv.Listed != tt.wantListed {
-				t.Errorf("requests %d (simulator %v), listed %v; want %d, %v", pv.Requests, st.ByMethod, pv.Listed, tt.wantRequests, tt.wantListed)
-			}
-			if n := st.ByMethod["SetChildAccountInfo"]; n != 0 {
-				t.Errorf("a preview sent %d SetChildAccountInfo", n)
-			}
-		})
-	}
-}
-
 func TestReadPreviewByEmail(t *testing.T) {
-	_, c := startPreviewSim(t, 100)
+	_, c := startPreviewSim(t, voxsim.Config{Accounts: 100})
 	p := loadPlan(t, rowsCSV("child_account_email,active", "CHILD-1001@example.test,false", "child-1002@example.test,false", "x@example.test,false"))
 	pv, err := ReadPreview(context.Background(), p, c, fastConfig(Config{Rate: 1000}), 1000)
 	if err != nil {
@@ -189,35 +156,44 @@ func TestReadPreviewByEmail(t *testing.T) {
 	}
 }
 
+// TestReadPreviewAll: an "all" row is reported as changing every child
+// account, unread, and the rest of the preview still runs.
 func TestReadPreviewAll(t *testing.T) {
-	_, c := startPreviewSim(t, 5)
-	p := loadPlan(t, rowsCSV("child_account_id,active", "all,false"))
+	s, c := startPreviewSim(t, voxsim.Config{Accounts: 5})
+	p := loadPlan(t, rowsCSV("child_account_id,active", "all,false", "1001,false"))
 	pv, err := ReadPreview(context.Background(), p, c, fastConfig(Config{Rate: 1000}), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, as := range pv.Accounts {
-		got = append(got, as.Account+"="+as.State.String())
+		got = append(got, fmt.Sprintf("%s=%s/%v/%v", as.Account, as.State, as.Unlisted, as.Changes))
 	}
-	if want := "[1000=change 1001=unchanged 1002=change 1003=change 1004=change]"; fmt.Sprint(got) != want {
+	if want := "[all=change/true/[{active <nil> false true}] 1001=unchanged/false/[]]"; fmt.Sprint(got) != want {
 		t.Errorf("accounts %v, want %s", got, want)
 	}
-	if st, ok := pv.RowState(0); st != StateChange || !ok {
+	if st, ok := pv.RowState(0); st != StateChange || !ok || !pv.Todo(0) {
 		t.Errorf("all row state %v %v, want change", st, ok)
+	}
+	if n := s.Stats().ByMethod["GetChildrenAccounts"]; n != 1 || pv.Requests != 1 {
+		t.Errorf("%d reads, want 1 (account 1001 only)", n)
 	}
 }
 
 // readClient serves GetChildrenAccounts from a list of accounts, with at
-// most maxPage per answer, after the errors fail returns for a call.
+// most maxPage per answer, after the errors fail returns for a call. Names
+// are single filters unless nameLists. It refuses a read that names no
+// account, as the reference does.
 type readClient struct {
-	mu       sync.Mutex
-	accounts []voximplant.AccountInfo
-	maxPage  int
-	fail     func(q url.Values, call int) error
-	calls    int
-	sets     int
-	renewals int
+	mu        sync.Mutex
+	accounts  []voximplant.AccountInfo
+	maxPage   int
+	nameLists bool
+	fail      func(q url.Values, call int) error
+	calls     int
+	sets      int
+	renewals  int
+	queries   []url.Values
 }
 
 func (c *readClient) SetChildAccountInfo(context.Context, url.Values) error {
@@ -237,8 +213,13 @@ func (c *readClient) GetChildrenAccounts(ctx context.Context, q url.Values) (*vo
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls++
+	c.queries = append(c.queries, q)
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if q.Get("child_account_id") == "" && q.Get("child_account_name") == "" && q.Get("child_account_email") == "" ||
+		q.Get("child_account_id") == "all" {
+		return nil, apiError(voximplant.CodeRequiredParamEmpty)
 	}
 	if c.fail != nil {
 		if err := c.fail(q, c.calls); err != nil {
@@ -246,14 +227,21 @@ func (c *readClient) GetChildrenAccounts(ctx context.Context, q url.Values) (*vo
 		}
 	}
 	var match []voximplant.AccountInfo
-	ids := map[string]bool{}
+	ids, names := map[string]bool{}, map[string]bool{}
 	for _, id := range strings.Split(q.Get("child_account_id"), ";") {
 		ids[id] = id != ""
+	}
+	if c.nameLists {
+		for _, n := range strings.Split(q.Get("child_account_name"), ";") {
+			names[n] = true
+		}
+	} else {
+		names[q.Get("child_account_name")] = true
 	}
 	for _, a := range c.accounts {
 		switch {
 		case q.Get("child_account_id") != "" && !ids[strconv.FormatInt(a.AccountID, 10)]:
-		case q.Get("child_account_name") != "" && q.Get("child_account_name") != a.AccountName:
+		case q.Get("child_account_name") != "" && !names[a.AccountName]:
 		case q.Get("child_account_email") != "" && !strings.EqualFold(q.Get("child_account_email"), a.AccountEmail):
 		default:
 			match = append(match, a)
@@ -431,16 +419,21 @@ func TestPreviewSkipsAndJournalsUnchangedRows(t *testing.T) {
 	}
 }
 
-func TestReadPreviewListsAnAPIThatAnswersShortPages(t *testing.T) {
-	// The API gives 3 accounts a page whatever the count asked: the list
-	// is paged by 3, and every child is seen.
-	c := &readClient{accounts: someAccounts(10), maxPage: 3}
-	p := loadPlan(t, rowsCSV("child_account_id,active", "all,false"))
-	pv, err := ReadPreview(context.Background(), p, c, fastConfig(Config{Rate: 1000}), 100)
+func TestReadPreviewPagesAShortListAnswer(t *testing.T) {
+	// The API gives 3 accounts a page whatever the count asked: a list of
+	// names is paged by offset, and still counts as exact.
+	c := &readClient{accounts: someAccounts(10), maxPage: 3, nameLists: true}
+	var rows []string
+	for i := range 7 {
+		rows = append(rows, fmt.Sprintf("child-%d,false", 1000+i))
+	}
+	pv, err := ReadPreview(context.Background(), loadPlan(t, rowsCSV("child_account_name,active", rows...)), c,
+		fastConfig(Config{Rate: 1000, ChunkSize: 5}), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(pv.Accounts); n != 10 || c.calls != 4 || !pv.Listed {
-		t.Errorf("%d accounts in %d calls (listed %v), want 10 in 4", n, c.calls, pv.Listed)
+	// A list of 5 in 2 pages, then a list of 2.
+	if n := pv.Counts()[StateChange]; n != 7 || c.calls != 3 {
+		t.Errorf("%d to change in %d calls, want 7 in 3", n, c.calls)
 	}
 }

@@ -38,6 +38,9 @@ type Config struct {
 	BackoffMax     time.Duration // backoff ceiling (default 15s)
 	MaxThrottles   int           // throttled answers one request may meet before it fails (default 100)
 	MaxPause       time.Duration // longest pause a server's Retry-After may impose (default 2m)
+	// MaxUnrecognized is how many requests in a row refused with the same
+	// code voxbatch does not know stop the run (default 3).
+	MaxUnrecognized int
 
 	// Todo selects the rows to run (nil: every valid row). Rows left out
 	// keep the record Prefill gave them.
@@ -73,6 +76,7 @@ func (c *Config) defaults() {
 	orDefault(&c.BackoffMax, 15*time.Second)
 	orDefault(&c.MaxThrottles, 100)
 	orDefault(&c.MaxPause, 2*time.Minute)
+	orDefault(&c.MaxUnrecognized, 3)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -135,6 +139,8 @@ type Runner struct {
 	stopDispatch context.CancelFunc
 
 	nextSeq atomic.Int64
+
+	unrecognized codeStreak // requests in a row refused with one unknown code (send.go)
 }
 
 // New prepares a run of p through client.

@@ -54,12 +54,17 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 	log.attempts += o.attempts
 	log.unknown = log.unknown || o.unknown
 	err := o.err
+	streak := r.unrecognized.note(&o)
 	switch {
 	case o.end == stopped:
 		// The run stopped, the journal refused the sent marker, or the
 		// grace period ran out under an attempt: then its outcome is
 		// unknown, and a rerun re-sends (the change is idempotent, and a
 		// password or email row keeps its sent marker).
+		r.finish(rows, report.NotAttempted, err, &log)
+	case o.end == exhausted && isCode(err, voximplant.CodeProbableResend):
+		// "Try again later" to the last attempt: nothing was applied and
+		// the rows are not at fault. They stay for a rerun, not failed.
 		r.finish(rows, report.NotAttempted, err, &log)
 	case o.end == exhausted:
 		r.finish(rows, report.Failed, err, &log)
@@ -68,11 +73,22 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 		r.finish(rows, report.NotAttempted, err, &log)
 	case err == nil:
 		r.finish(rows, report.Applied, nil, &log)
+	case o.v.Class == voximplant.RowData && o.v.Whole:
+		// About the rows together (a limit on parameter changes): a split
+		// cannot isolate a bad row.
+		r.finish(rows, report.Failed, err, &log, withNote(err, wholeHint))
 	case o.v.Class == voximplant.RowData:
 		r.bisect(reqCtx, dispatchCtx, req, rows, &log, err)
+	case o.v.Class == voximplant.Unrecognized:
+		// Not known to be about one row: never split for it.
+		r.finish(rows, report.Failed, err, &log, withNote(err, unrecognizedHint))
+		if streak >= r.cfg.MaxUnrecognized {
+			r.abort(&AbortError{Reason: "fatal error", Err: fmt.Errorf(
+				"%d requests in a row were refused with a code voxbatch does not know: %w", streak, err)})
+		}
 	case o.v.Class == voximplant.Canceled:
 		r.finish(rows, report.NotAttempted, err, &log)
-	default: // voximplant.Fatal
+	default: // voximplant.Fatal (a wrong key id, a forbidden parameter, ...)
 		r.abort(&AbortError{Reason: "fatal error", Err: err})
 		r.finish(rows, report.NotAttempted, err, &log)
 	}
@@ -170,17 +186,23 @@ func (r *Runner) appliedEarlier(ctx context.Context, req *plan.Request, row int3
 	// and retries only transient and throttled answers (call.check).
 	var res *voximplant.ChildrenAccounts
 	o := r.at.do(&call{pace: ctx, check: true, attempt: func(ctx context.Context) (err error) {
-		res, err = r.client.GetChildrenAccounts(ctx, url.Values{"child_account_email": {newEmail}})
+		res, err = r.client.GetChildrenAccounts(ctx, url.Values{"child_account_email": {newEmail},
+			"count": {strconv.Itoa(DefaultPageSize)}})
 		return err
 	}})
 	if err := o.result(); err != nil {
 		return false, err
 	}
+	// Whatever else the API's filter returned, only the account with
+	// exactly this email counts.
 	var got *voximplant.AccountInfo
-	if len(res.Result) == 1 {
-		got = &res.Result[0]
+	for k := range res.Result {
+		if strings.EqualFold(res.Result[k].AccountEmail, newEmail) {
+			got = &res.Result[k]
+			break
+		}
 	}
-	if got == nil || !strings.EqualFold(got.AccountEmail, newEmail) {
+	if got == nil {
 		return false, nil
 	}
 	acc := r.plan.Rows[row].Account

@@ -206,8 +206,10 @@ func TestRunStopsOnAuthFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	// Credentials of another simulator: the key is unknown here, code 100.
-	other, err := voxsim.New(voxsim.Config{Accounts: 1})
+	// Credentials of another simulator with this one's key id: the
+	// signature does not verify, code 100. (Another key id is 433:
+	// TestWrongKeyID.)
+	other, err := voxsim.New(voxsim.Config{Accounts: 1, KeyID: s.KeyID()})
 	if err != nil {
 		t.Fatal(err)
 	}

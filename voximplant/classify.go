@@ -26,14 +26,21 @@ const (
 	// (codes 162/340/416, HTTP 429).
 	Throttled
 	// RowData: the API refused this request's data; never retry it as is,
-	// split a chunk to find the bad rows.
+	// split a chunk to find the bad rows (unless Verdict.Whole).
 	RowData
 	// Token: the API refused the token (447/454/455/456). Renew it
 	// (Client.RenewToken) and retry once; a second one is Fatal.
 	Token
-	// Fatal: stop the run (authorization, forbidden or unknown method,
+	// Fatal: stop the run (authorization, an unknown key id, forbidden,
+	// unknown or missing method, a forbidden parameter, two selectors,
 	// wrong endpoint, TLS verification, a broken key).
 	Fatal
+	// Unrecognized: the API refused the request with a code this client
+	// does not know (on a 200 or 4xx answer), so not known to be about one
+	// row. Never retry it as is and never split a chunk for it: the
+	// request's rows fail with the code, and the caller stops once the same
+	// code comes back from several requests in a row.
+	Unrecognized
 	// Canceled: the caller's context ended. Not a failure of the request:
 	// stop, and do not count it as an attempt. Verdict.Unknown still tells
 	// whether the request had been written.
@@ -54,6 +61,8 @@ func (c Class) String() string {
 		return "token"
 	case Fatal:
 		return "fatal"
+	case Unrecognized:
+		return "unrecognized"
 	case Canceled:
 		return "canceled"
 	}
@@ -71,6 +80,10 @@ type Verdict struct {
 	// RetryAfter is the wait the server asked for (Retry-After, or code 416's
 	// message), 0 if none.
 	RetryAfter time.Duration
+	// Whole, with RowData: the refusal is about the request's rows
+	// together, not one of them (code 512, a limit on parameter changes).
+	// Splitting the chunk cannot isolate a bad row: its rows fail together.
+	Whole bool
 }
 
 // Classify classifies any error returned by a Client (and others, for the
@@ -106,7 +119,7 @@ func classifyAPI(e *APIError) Verdict {
 		v.Class = Throttled
 	case e.Code != 0:
 		if cl, ok := codeClass[e.Code]; ok {
-			v.Class = cl
+			v.Class, v.Whole = cl, wholeRequest[e.Code]
 			break
 		}
 		switch {
@@ -114,8 +127,8 @@ func classifyAPI(e *APIError) Verdict {
 			v.Class = Transient
 		case s == http.StatusUnauthorized || s == http.StatusForbidden:
 			v.Class = Fatal
-		default: // 200 or 4xx: the API refused this request's data
-			v.Class = RowData
+		default: // 200 or 4xx: refused, but not known to be about one row
+			v.Class = Unrecognized
 		}
 	// Below, the answer was not the API's own.
 	case s >= 200 && s <= 299, s >= 500, s == http.StatusRequestTimeout:

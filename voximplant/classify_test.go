@@ -46,7 +46,7 @@ func TestClassifyBareErrors(t *testing.T) {
 
 func TestClassString(t *testing.T) {
 	want := map[Class]string{0: "none", Transient: "transient", Throttled: "throttled", RowData: "row_data",
-		Token: "token", Fatal: "fatal", Canceled: "canceled", 42: "class(42)"}
+		Token: "token", Fatal: "fatal", Unrecognized: "unrecognized", Canceled: "canceled", 42: "class(42)"}
 	for c, s := range want {
 		if c.String() != s {
 			t.Errorf("Class(%d).String() = %q, want %q", int(c), c.String(), s)

@@ -164,8 +164,9 @@ func TestGetChildrenAccounts(t *testing.T) {
 		t.Errorf("request %s %s", got.path, got.form.Encode())
 	}
 	want := AccountInfo{AccountID: 11, AccountName: "a11", AccountEmail: "a11@example.com", Active: true,
-		LanguageCode: "en", Location: "Etc/GMT-8", MinBalanceToNotify: 12.5, AccountNotifications: true,
-		NewsNotifications: true, SupportRobokassa: true, SupportInvoice: true}
+		Frozen: Some(false), LanguageCode: Some("en"), Location: Some("Etc/GMT-8"), MinBalanceToNotify: Some(12.5),
+		AccountNotifications: Some(true), TariffChangingNotifications: Some(false), NewsNotifications: Some(true),
+		SupportRobokassa: Some(true), SupportBankCard: Some(false), SupportInvoice: Some(true)}
 	if res.TotalCount != 40 || res.Count != 2 || len(res.Result) != 2 || res.Result[0] != want ||
 		res.Result[1] != (AccountInfo{AccountID: 12}) {
 		t.Errorf("GetChildrenAccounts = %+v", res)
@@ -185,7 +186,7 @@ func TestGetChildrenAccountsErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := newServer(t, reply(200, tt.body), Config{})
-			_, err := c.GetChildrenAccounts(context.Background(), nil)
+			_, err := c.GetChildrenAccounts(context.Background(), url.Values{"child_account_id": {"1"}})
 			if v := Classify(err); v.Class != tt.class {
 				t.Errorf("error %v classified %v, want %v", err, v.Class, tt.class)
 			}

@@ -12,10 +12,13 @@ func TestCodeClassByNumber(t *testing.T) {
 		1: Transient, 2: Transient, 4: Transient,
 		162: Throttled, 340: Throttled, 416: Throttled,
 		100: Fatal, 103: Fatal, 104: Fatal,
+		102: Fatal, 433: Fatal, 458: Fatal, 492: Fatal,
+		484: Transient,
 		447: Token, 454: Token, 455: Token, 456: Token,
 		101: RowData, 134: RowData, 194: RowData, 198: RowData, 199: RowData,
 		201: RowData, 202: RowData, 128: RowData, 230: RowData, 463: RowData,
 		464: RowData, 523: RowData, 524: RowData, 535: RowData, 537: RowData,
+		154: RowData, 171: RowData, 512: RowData,
 	}
 	if len(codeClass) != len(want) {
 		t.Errorf("codeClass has %d codes, want %d", len(codeClass), len(want))
@@ -24,6 +27,17 @@ func TestCodeClassByNumber(t *testing.T) {
 		if got := codeClass[code]; got != cl {
 			t.Errorf("code %d: class %v, want %v", code, got, cl)
 		}
+	}
+	for code := range wholeRequest {
+		if code != 512 {
+			t.Errorf("code %d refuses the whole request; only 512 should", code)
+		}
+	}
+	if v := Classify(&APIError{Code: CodeParamChangesLimit, HTTPStatus: 200}); v.Class != RowData || !v.Whole {
+		t.Errorf("512: %+v, want row data for the whole request", v)
+	}
+	if v := Classify(&APIError{Code: CodeInvalidAccountID, HTTPStatus: 200}); v.Whole {
+		t.Errorf("194: %+v, want a row's refusal", v)
 	}
 }
 

@@ -23,15 +23,23 @@
 //
 // [Transient] is retried with back-off, [Throttled] is retried after a pause
 // that slows every worker, [RowData] is never retried as is (the request's data
-// was refused; split the chunk), [Token] means renew the token once and then
-// treat it as [Fatal], [Fatal] stops the run. [Canceled] is the caller's own
-// context ending (cancellation or the caller's deadline): it is not a failure
-// of the request and the caller should stop, not count an attempt.
+// was refused; split the chunk, unless Verdict.Whole says the refusal is about
+// the rows together), [Token] means renew the token once and then treat it as
+// [Fatal], [Fatal] stops the run. [Unrecognized] is a code this client does
+// not know: never split for it, fail the request's rows, and stop once it
+// repeats. [Canceled] is the caller's own context ending (cancellation or the
+// caller's deadline): it is not a failure of the request and the caller
+// should stop, not count an attempt.
 //
-// Error codes the API reference does not list are classified by the HTTP
-// status they came with: an unknown code in a 200 or 4xx answer is [RowData]
-// (the API refused this request's data; bisection isolates it and the run goes
-// on), in a 5xx answer [Transient], in a 401 or 403 answer [Fatal].
+// Every code the API documents is named once in codes.go and classified
+// there. A code not listed is classified by the HTTP status it came with: in
+// a 200 or 4xx answer it is [Unrecognized] (never [RowData]: bisection would
+// cost about two requests per row for a code that is not about a row), in a
+// 5xx answer [Transient], in a 401 or 403 answer [Fatal]. The array form of
+// an error, {"errors": [{"code", "msg"}, ...]}, stands for its first error.
+//
+// GetChildrenAccounts answers decode into [AccountInfo], whose optional
+// fields are [Opt]: a field the answer left out is unknown, not false.
 //
 // An answer that is not the API's JSON (a proxy's HTML page, an empty or
 // cut-off body, a result other than 1) is an [*APIError] with Code 0. With

@@ -8,26 +8,44 @@ import (
 	"time"
 )
 
-// envelope is what every API answer holds: a result or an error.
+// envelope is what every API answer holds: a result, an error, or the
+// array form of errors that the official Go and Node clients read too.
 type envelope struct {
 	Result json.RawMessage `json:"result"`
-	Error  *struct {
-		Code      int    `json:"code"`
-		Msg       string `json:"msg"`
-		FieldName string `json:"field_name"`
-	} `json:"error"`
+	Error  *apiErrorBody   `json:"error"`
+	Errors []apiErrorBody  `json:"errors"`
+}
+
+// apiErrorBody is one error of an answer.
+type apiErrorBody struct {
+	Code      int    `json:"code"`
+	Msg       string `json:"msg"`
+	FieldName string `json:"field_name"`
+}
+
+// apiError is the answer's error: "error", else the first of "errors";
+// nil when there is none with a code.
+func (env *envelope) apiError() *apiErrorBody {
+	if env.Error != nil && env.Error.Code != 0 {
+		return env.Error
+	}
+	if len(env.Errors) > 0 && env.Errors[0].Code != 0 {
+		return &env.Errors[0]
+	}
+	return nil
 }
 
 // checkAnswer returns the APIError an answer stands for, or nil when it is a
-// 2xx JSON object with a result and no error.
+// 2xx JSON object with a result and no error. {"errors": [...]} stands for
+// its first error.
 func checkAnswer(a *answer, retryAfter time.Duration) *APIError {
 	var env envelope
 	jsonErr := json.Unmarshal(a.body, &env)
-	if jsonErr == nil && env.Error != nil && env.Error.Code != 0 {
+	if body := env.apiError(); jsonErr == nil && body != nil {
 		e := &APIError{
-			Code:       env.Error.Code,
-			Msg:        env.Error.Msg,
-			FieldName:  env.Error.FieldName,
+			Code:       body.Code,
+			Msg:        body.Msg,
+			FieldName:  body.FieldName,
 			HTTPStatus: a.status,
 			RetryAfter: retryAfter,
 		}

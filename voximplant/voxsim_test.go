@@ -111,7 +111,7 @@ func TestAgainstVoxsim(t *testing.T) {
 		if a.AccountID == accts[2].AccountID {
 			want = acct(2)
 		}
-		if a.AccountID != want.AccountID || a.Active != want.Active || a.LanguageCode != want.LanguageCode ||
+		if a.AccountID != want.AccountID || a.Active != want.Active || a.LanguageCode != Some(want.LanguageCode) ||
 			a.AccountEmail != want.AccountEmail || !strings.EqualFold(a.AccountName, want.AccountName) {
 			t.Errorf("GetChildrenAccounts gave %+v, simulator holds %+v", a, want)
 		}

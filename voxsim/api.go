@@ -52,10 +52,12 @@ func (q *apiCall) end() {
 //  2. the parameters (the whole body) are read;
 //  3. the latency is waited, or the request ends without an answer if the
 //     client goes away;
-//  4. a request over the rate limit is answered 340 (or ThrottleStatus);
-//  5. the token is verified (100, 447, 454, 455, 456);
+//  4. a request over the rate limit is answered ThrottleStatus or
+//     ThrottleCode (340, 162, 416);
+//  5. the token is verified (100, 433, 447, 454, 455, 456);
 //  6. an unknown method is answered 103, unreadable parameters 101;
-//  7. a drawn fault is answered 2, with nothing applied;
+//  7. a drawn fault is answered 2, or a drawn re-send 484, with nothing
+//     applied;
 //  8. the method runs and may apply its change;
 //  9. a drawn drop closes the connection instead of answering.
 //
@@ -68,6 +70,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, method string)
 
 	limited := s.limiter != nil && !s.limiter.Allow()
 	d := s.draw()
+	resend := s.drawResend()
 
 	p := getParams()
 	defer putParams(p)
@@ -89,7 +92,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, method string)
 	}
 	bp := getBuf()
 	defer putBuf(bp)
-	e := s.refuse(r, &q.call, limited, d.fault, formErr)
+	var fault *apiError
+	switch {
+	case d.fault:
+		fault = errInternal
+	case resend:
+		fault = errResend
+	}
+	e := s.refuse(r, &q.call, limited, fault, formErr)
 	*bp = s.answer(*bp, p, &q.call, e)
 	if d.drop {
 		q.outcome = outcomeDropped
@@ -105,24 +115,28 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, method string)
 }
 
 // throttle answers a request over the rate limit with Config.ThrottleStatus
-// and a Retry-After header instead of the API's code 340.
+// and a Retry-After header (unless Config.NoRetryAfter) instead of an API
+// error code.
 func (s *Server) throttle(w http.ResponseWriter, q *apiCall) {
 	status := s.cfg.ThrottleStatus
 	q.outcome = -status
 	h := w.Header()
 	h["Content-Type"] = textContentType
-	h.Set("Retry-After", strconv.Itoa(int(RetryAfter.Seconds())))
+	if !s.cfg.NoRetryAfter {
+		h.Set("Retry-After", strconv.Itoa(int(RetryAfter.Seconds())))
+	}
 	q.end()
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(http.StatusText(status) + "\n"))
 }
 
 // refuse returns the error that answers the request before its method runs,
-// the first of steps 4 to 7 of serveAPI that applies, or nil. The token is
-// not verified for a request over the rate limit.
-func (s *Server) refuse(r *http.Request, c *call, limited, fault bool, formErr error) *apiError {
+// the first of steps 4 to 7 of serveAPI that applies, or nil; fault is the
+// drawn fault (code 2 or 484), if any. The token is not verified for a
+// request over the rate limit.
+func (s *Server) refuse(r *http.Request, c *call, limited bool, fault *apiError, formErr error) *apiError {
 	if limited {
-		return errRateLimit
+		return s.throttleError()
 	}
 	if e := s.authenticate(r.Header.Get("Authorization")); e != nil {
 		return e
@@ -132,8 +146,8 @@ func (s *Server) refuse(r *http.Request, c *call, limited, fault bool, formErr e
 		return errUnknownMethod
 	case formErr != nil:
 		return invalid("body")
-	case fault:
-		return errInternal
+	case fault != nil:
+		return fault
 	}
 	return nil
 }
@@ -155,7 +169,7 @@ func (s *Server) answer(b []byte, p *params, c *call, e *apiError) []byte {
 	}
 	if e != nil {
 		c.outcome = e.code
-		b = appendError(b[:0], e)
+		b = s.appendAnyError(b[:0], e)
 	}
 	return b
 }

@@ -74,8 +74,8 @@ func checkTimes(ti tokenInfo, now time.Time) *apiError {
 }
 
 // verify checks a token's form, signature and issuer: alg RS256 and kid the
-// key id in the header, a valid signature, iss the account id and numeric
-// iat and exp in the claims.
+// key id in the header (another key id is 433), a valid signature, iss the
+// account id and numeric iat and exp in the claims.
 func (s *Server) verify(tok string) (tokenInfo, *apiError) {
 	var ti tokenInfo
 	h, rest, ok1 := strings.Cut(tok, ".")
@@ -93,8 +93,12 @@ func (s *Server) verify(tok string) (tokenInfo, *apiError) {
 	if header.Alg != "RS256" {
 		return ti, errTokenFormat
 	}
-	if header.Kid != s.keyID {
+	switch header.Kid {
+	case s.keyID:
+	case "":
 		return ti, errAuth
+	default: // a key id, but not of this account's key
+		return ti, errInvalidKeyID
 	}
 	rawSig, err := base64.RawURLEncoding.DecodeString(sig)
 	if err != nil {

@@ -41,7 +41,7 @@ func TestAuthentication(t *testing.T) {
 			tok.Method = jwt.SigningMethodHS256
 			tok.Header["alg"] = "HS256"
 		}), 447},
-		{"wrong kid", "Bearer " + e.token(now, func(tok *jwt.Token, _ jwt.MapClaims) { tok.Header["kid"] = "other" }), 100},
+		{"wrong kid", "Bearer " + e.token(now, func(tok *jwt.Token, _ jwt.MapClaims) { tok.Header["kid"] = "other" }), 433},
 		{"no kid", "Bearer " + e.token(now, func(tok *jwt.Token, _ jwt.MapClaims) { delete(tok.Header, "kid") }), 100},
 		{"wrong iss", "Bearer " + e.token(now, func(_ *jwt.Token, c jwt.MapClaims) { c["iss"] = 101 }), 100},
 		{"iss as string", "Bearer " + e.token(now, func(_ *jwt.Token, c jwt.MapClaims) { c["iss"] = "100" }), 447},
@@ -62,7 +62,7 @@ func TestAuthentication(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for attempt := range 2 { // the second goes through the token cache
-				a := e.doAuth(tt.auth, "GetChildrenAccounts", nil, "", "count=1")
+				a := e.doAuth(tt.auth, "GetChildrenAccounts", nil, "", "child_account_id=1000&count=1")
 				if got := a.code(); got != tt.want {
 					t.Fatalf("attempt %d: code %d, want %d (%s)", attempt, got, tt.want, a.Raw)
 				}
@@ -77,11 +77,11 @@ func TestTokenExpiresWhileCached(t *testing.T) {
 	clock.Store(now.Unix())
 	e := start(t, Config{Now: func() time.Time { return time.Unix(clock.Load(), 0) }})
 	auth := "Bearer " + e.token(now, nil)
-	if a := e.doAuth(auth, "GetChildrenAccounts", nil, "", ""); a.code() != 0 {
+	if a := e.doAuth(auth, "GetChildrenAccounts", nil, "", "child_account_id=1000"); a.code() != 0 {
 		t.Fatalf("fresh token: %s", a.Raw)
 	}
 	clock.Add(60)
-	if a := e.doAuth(auth, "GetChildrenAccounts", nil, "", ""); a.code() != 456 {
+	if a := e.doAuth(auth, "GetChildrenAccounts", nil, "", "child_account_id=1000"); a.code() != 456 {
 		t.Fatalf("cached token after exp: %s", a.Raw)
 	}
 }

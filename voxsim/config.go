@@ -27,7 +27,8 @@ const (
 	MaxTokenTTL = 3600 * time.Second
 	// ClockSkew is how far in the future a token's iat may lie.
 	ClockSkew = 10 * time.Second
-	// RetryAfter is the Retry-After sent with Config.ThrottleStatus.
+	// RetryAfter is the Retry-After sent with Config.ThrottleStatus, and the
+	// wait code 416 names.
 	RetryAfter = time.Second
 	// MaxBodyBytes bounds a request body.
 	MaxBodyBytes = 32 << 20
@@ -49,11 +50,23 @@ type Config struct {
 	// max(1, ceil(RateLimit/10)), which absorbs a client's jitter but not a
 	// client that sends faster than RateLimit for more than a tenth of a second.
 	Burst int
+	// FixedWindow counts requests in fixed one-second windows from New
+	// instead of a token bucket: each window allows RateLimit requests
+	// (rounded down, at least one), whenever they arrive in it. Burst is
+	// then ignored.
+	FixedWindow bool
 	// ThrottleStatus chooses how a request over the rate limit is answered: 0
-	// or 200 answers HTTP 200 with error code 340; any status from 400 to 599
-	// (typically 429) answers that status with "Retry-After: 1" and a plain
-	// text body.
+	// or 200 answers HTTP 200 with error code ThrottleCode; any status from
+	// 400 to 599 (typically 429) answers that status with "Retry-After: 1"
+	// (unless NoRetryAfter) and a plain text body.
 	ThrottleStatus int
+	// ThrottleCode is the API error code of an HTTP 200 answer over the rate
+	// limit: 340 (rate limit exceeded, the default when 0), 162 (try later)
+	// or 416 (repeat the request after 1 seconds).
+	ThrottleCode int
+	// NoRetryAfter leaves the Retry-After header out of a ThrottleStatus
+	// answer.
+	NoRetryAfter bool
 	// Latency is added to every API request, and LatencyJitter adds a uniform
 	// random 0..LatencyJitter on top. Both end early if the client goes away.
 	Latency, LatencyJitter time.Duration
@@ -66,6 +79,29 @@ type Config struct {
 	// MaxList, if positive, is the largest number of items a selector list
 	// may hold; a longer list is answered 101.
 	MaxList int
+	// ResendRate is the probability (0..1) that a request is answered with
+	// error code 484 ("probable automatic request resend"), nothing applied.
+	ResendRate float64
+	// ErrorsEnvelope answers errors in the array form the official Go and
+	// Node clients also read: {"errors": [{"code": N, "msg": "..."}]}.
+	ErrorsEnvelope bool
+	// ListAll restores the lenient reads of older simulators:
+	// GetChildrenAccounts without a selector lists every child account, and
+	// child_account_id=all selects them all. By default both are refused,
+	// as the current reference requires (134 and 101).
+	ListAll bool
+	// RefuseReadLists answers 101 to a GetChildrenAccounts whose
+	// child_account_name or child_account_email holds a ";" list, as an API
+	// that takes them as single filters may.
+	RefuseReadLists bool
+	// SubstringNames makes a read's child_account_name match every account
+	// whose name contains it, as older references described the filter.
+	SubstringNames bool
+	// OmitOptional, if positive, leaves the optional AccountInfo fields
+	// (all but account_id, account_name, account_email and active) out of
+	// GetChildrenAccounts answers for the accounts whose id is a multiple
+	// of OmitOptional, as the API's schema allows.
+	OmitOptional int
 	// Seed seeds the fault and jitter draws; 0 means a random seed.
 	Seed int64
 	// Now is the clock used to check token times; nil means time.Now. The
@@ -97,6 +133,8 @@ func (c Config) withDefaults() (Config, error) {
 		return bad("burst must not be negative")
 	case c.ThrottleStatus != 0 && c.ThrottleStatus != 200 && (c.ThrottleStatus < 400 || c.ThrottleStatus > 599):
 		return bad("throttle status must be 200 or 400-599, not %d", c.ThrottleStatus)
+	case c.ThrottleCode != 0 && c.ThrottleCode != throttleCodeRateLimit && c.ThrottleCode != throttleCodeTryLater && c.ThrottleCode != throttleCodeRepeatAfter:
+		return bad("throttle code must be 340, 162 or 416, not %d", c.ThrottleCode)
 	case c.Latency < 0 || c.LatencyJitter < 0:
 		return bad("latency must not be negative")
 	case !(c.FaultRate >= 0 && c.FaultRate <= 1):
@@ -105,6 +143,10 @@ func (c Config) withDefaults() (Config, error) {
 		return bad("drop rate must be between 0 and 1")
 	case c.MaxList < 0:
 		return bad("max list must not be negative")
+	case !(c.ResendRate >= 0 && c.ResendRate <= 1):
+		return bad("resend rate must be between 0 and 1")
+	case c.OmitOptional < 0:
+		return bad("omit optional must not be negative")
 	case c.AccountID < 0:
 		return bad("account id must not be negative")
 	}
@@ -113,6 +155,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.ThrottleStatus == 0 {
 		c.ThrottleStatus = 200
+	}
+	if c.ThrottleCode == 0 {
+		c.ThrottleCode = throttleCodeRateLimit
 	}
 	if c.RateLimit > 0 && c.Burst == 0 {
 		c.Burst = max(1, int(math.Ceil(c.RateLimit/10)))

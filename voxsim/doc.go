@@ -34,9 +34,17 @@
 //   - A new email for more than one account at once is answered 128.
 //   - language_code is matched exactly (lower case); booleans are exactly
 //     "true", "false", "1" or "0".
-//   - Token errors: a missing or garbled Authorization header, a wrong kid, a
-//     bad signature or a wrong iss value is 100; an alg other than RS256, a
-//     non-numeric iss and a missing or non-numeric iat or exp is 447.
+//   - Token errors: a missing or garbled Authorization header, a missing
+//     kid, a bad signature or a wrong iss value is 100; a kid that is not
+//     the key's id is 433; an alg other than RS256, a non-numeric iss and a
+//     missing or non-numeric iat or exp is 447.
+//   - GetChildrenAccounts is as strict as the current reference: a read
+//     that names no account (no selector) is 134, child_account_id=all is
+//     101 (Config.ListAll lifts both). Name and email lists are accepted
+//     and matched exactly unless Config.RefuseReadLists or
+//     Config.SubstringNames say otherwise; Config.OmitOptional leaves the
+//     optional fields out of some accounts, Config.ResendRate answers 484
+//     and Config.ErrorsEnvelope gives errors in the {"errors": [...]} form.
 //   - Latency is waited after the request body is read and before anything
 //     is checked or applied, so a client that gives up during it changes
 //     nothing.

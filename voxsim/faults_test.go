@@ -82,7 +82,7 @@ func TestSeededFaultsRepeat(t *testing.T) {
 		e := start(t, Config{FaultRate: 0.5, Seed: 7})
 		var codes []int
 		for range 20 {
-			codes = append(codes, e.form("GetChildrenAccounts", "count=1").code())
+			codes = append(codes, e.form("GetChildrenAccounts", "child_account_id=1000&count=1").code())
 		}
 		return codes
 	}
@@ -141,7 +141,7 @@ func TestMaxList(t *testing.T) {
 func TestLatencyIsWaited(t *testing.T) {
 	e := start(t, Config{Latency: 30 * time.Millisecond})
 	began := time.Now()
-	if a := e.form("GetChildrenAccounts", ""); a.code() != 0 {
+	if a := e.form("GetChildrenAccounts", "child_account_id=1000"); a.code() != 0 {
 		t.Fatal(a.Raw)
 	}
 	if d := time.Since(began); d < 30*time.Millisecond {

@@ -16,8 +16,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // ErrStarted is returned by Start on a Server that was already started or
@@ -35,7 +33,7 @@ type Server struct {
 	salt    [16]byte
 	store   *store
 	zones   zoneTable
-	limiter *rate.Limiter
+	limiter *limiter
 	rng     faultSource
 	tokens  tokenCache
 	stats   stats
@@ -76,9 +74,7 @@ func New(cfg Config) (*Server, error) {
 	if _, err := rand.Read(s.salt[:]); err != nil {
 		return nil, fmt.Errorf("voxsim: salt: %w", err)
 	}
-	if cfg.RateLimit > 0 {
-		s.limiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), cfg.Burst)
-	}
+	s.limiter = newLimiter(&cfg)
 	s.rng.init(cfg.Seed)
 	s.stats.init()
 	return s, nil

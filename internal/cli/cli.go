@@ -43,9 +43,18 @@ type command struct {
 	summary string
 	usage   string // the argument synopsis after "voxbatch NAME"
 	example string
+	exits   string // the exit codes of its help; "" for run's
 	// setup registers the command's flags on fs and returns what runs the
 	// command, with the positional arguments, once the flags are parsed.
 	setup func(fs *flagSet, e *env) func(ctx context.Context, pos []string) error
+}
+
+// exitCodes is the exit-code table of the command's help.
+func (c *command) exitCodes() string {
+	if c.exits != "" {
+		return c.exits
+	}
+	return exitCodesHelp
 }
 
 // run parses args and runs the command. Under --log-format json (on the
@@ -75,6 +84,7 @@ func commands() []*command {
 		simCommand(),
 		demoCommand(),
 		versionCommand(),
+		completionCommand(),
 	}
 }
 
@@ -96,6 +106,8 @@ func dispatch(ctx context.Context, e *env, args []string) int {
 		}
 		printTopUsage(e.stdout)
 		return exitOK
+	case "--version", "-version":
+		name, args = "version", args[:1]
 	}
 	c := findCommand(name)
 	if c == nil {
@@ -118,7 +130,8 @@ func printTopUsage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  voxbatch %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nRun 'voxbatch COMMAND -h' for the flags of a command.\n\n%s", exitCodesHelp)
+	fmt.Fprintf(w, "\nRun 'voxbatch COMMAND -h' for the flags and exit codes of a command; 'voxbatch --version' for the version.\n"+
+		"Those of run and demo:\n\n%s", exitCodesHelp)
 }
 
 // notef tells the person at the terminal something that is neither a

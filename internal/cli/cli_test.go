@@ -51,7 +51,7 @@ func TestParseFlags(t *testing.T) {
 			e, _, _ := testEnv(tt.vars)
 			var opts runOptions
 			fs := newFlagSet(runCommand(), e)
-			opts.register(fs.FlagSet)
+			opts.register(fs)
 			pos, err := parseFlags(fs, e, tt.args)
 			if tt.wantErr {
 				if err == nil || exitCode(err) != exitUsage {
@@ -110,19 +110,62 @@ func TestHelpListsFlagsEnvAndExitCodes(t *testing.T) {
 			if n := strings.Count(s, "Usage:"); n != 1 {
 				t.Errorf("help printed %d times", n)
 			}
-			for _, want := range []string{"Usage: voxbatch " + c.name, "Exit codes:", "130", "Example:"} {
+			for _, want := range []string{"Usage: voxbatch " + c.name, "Exit codes:", "Examples:"} {
 				if !strings.Contains(s, want) {
 					t.Errorf("help lacks %q:\n%s", want, s)
 				}
+			}
+			// Each command lists its own exit codes: only a run resumes.
+			runs := c.name == "run" || c.name == "demo"
+			if strings.Contains(s, "130") != runs || strings.Contains(s, "a rerun resumes") != runs {
+				t.Errorf("the exit codes of %s are not its own:\n%s", c.name, s)
 			}
 		})
 	}
 	e, out, _ := testEnv(nil)
 	dispatch(context.Background(), e, []string{"run", "--help"})
-	for _, want := range []string{"--chunk-size N", "env VOXBATCH_CHUNK_SIZE", "--dry-run"} {
+	for _, want := range []string{"--chunk-size N", "env VOXBATCH_CHUNK_SIZE", "--dry-run",
+		"Plan flags:", "Review flags:", "Sending flags:", "Resume flags:", "Output flags:", "Logging flags:", "for example:"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("run help lacks %q", want)
 		}
+	}
+	if strings.Contains(out.String(), "Other flags:") {
+		t.Errorf("run help has flags outside its groups:\n%s", out)
+	}
+	e, out, _ = testEnv(nil)
+	dispatch(context.Background(), e, []string{"demo", "--help"})
+	for _, want := range []string{"env VOXBATCH_SIM_LATENCY", "env VOXBATCH_SIM_ACCOUNTS", "env VOXBATCH_RATE"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo help lacks %q", want)
+		}
+	}
+}
+
+func TestSimulatorVariablesAreTheirOwn(t *testing.T) {
+	// VOXBATCH_LATENCY is nobody's: a run's settings do not slow the demo's
+	// simulator, whose variables are VOXBATCH_SIM_*.
+	var opts demoOptions
+	e, _, _ := testEnv(map[string]string{"VOXBATCH_LATENCY": "1s", "VOXBATCH_SIM_ACCOUNTS": "7", "VOXBATCH_RATE": "33"})
+	c := demoCommand()
+	fs := newFlagSet(c, e)
+	opts.run.register(fs)
+	fs.simFlags(func() {
+		registerSimFaults(fs.FlagSet, &opts.sim)
+		fs.IntVar(&opts.sim.Accounts, "accounts", 1000, "")
+	})
+	if _, err := parseFlags(fs, e, nil); err != nil {
+		t.Fatal(err)
+	}
+	if opts.sim.Latency != 0 || opts.sim.Accounts != 7 || opts.run.rate != 33 {
+		t.Errorf("latency %v, accounts %d, rate %v", opts.sim.Latency, opts.sim.Accounts, opts.run.rate)
+	}
+}
+
+func TestVersionFlag(t *testing.T) {
+	e, out, _ := testEnv(nil)
+	if code := dispatch(context.Background(), e, []string{"--version"}); code != exitOK || !strings.HasPrefix(out.String(), "voxbatch dev") {
+		t.Errorf("--version: exit %d, %q", code, out)
 	}
 }
 
@@ -190,7 +233,7 @@ func TestSetDefaultLeavesTheEnvironmentInCharge(t *testing.T) {
 		e, _, _ := testEnv(tt.vars)
 		var opts runOptions
 		fs := newFlagSet(demoCommand(), e)
-		opts.register(fs.FlagSet)
+		opts.register(fs)
 		fs.setDefault("rate", "20")
 		if _, err := parseFlags(fs, e, nil); err != nil {
 			t.Fatal(err)

@@ -25,10 +25,16 @@ func demoCommand() *command {
 	}
 	c.setup = func(fs *flagSet, e *env) func(context.Context, []string) error {
 		var opts demoOptions
-		opts.run.register(fs.FlagSet)
-		registerSimFaults(fs.FlagSet, &opts.sim)
-		fs.IntVar(&opts.sim.Accounts, "accounts", 1000, "`N` child accounts in the simulator, ids from 1000")
-		fs.StringVar(&opts.dir, "dir", "", "where the demo writes credentials and the report (default: a new temporary folder)")
+		opts.run.register(fs)
+		fs.group("Simulator", "voxbatch demo --fault-rate 0.05 --drop-rate 0.02", func() {
+			fs.simFlags(func() {
+				registerSimFaults(fs.FlagSet, &opts.sim)
+				fs.IntVar(&opts.sim.Accounts, "accounts", 1000, "`N` child accounts in the simulator, ids from 1000")
+			})
+		})
+		fs.group("Demo", "", func() {
+			fs.StringVar(&opts.dir, "dir", "", "where the demo writes credentials and the report (default: a new temporary folder)")
+		})
 		// The demo is for watching: a modest pace, a little latency.
 		fs.setDefault("rate", "20")
 		fs.setDefault("workers", "4")

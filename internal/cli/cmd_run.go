@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"time"
 )
 
@@ -50,35 +49,46 @@ type runOptions struct {
 	metricsAddr      string
 }
 
-func (o *runOptions) register(fs *flag.FlagSet) {
-	o.plan.register(fs)
-	fs.BoolVar(&o.dryRun, "dry-run", false, "show the requests that would be sent; send nothing, need no credentials")
-	fs.StringVar(&o.output, "output", "text", "dry-run output `text|json`")
-	fs.BoolVar(&o.preview, "preview", false, "with --dry-run: read the current state of every targeted account (needs credentials; sends no change) and show what will really change")
-	fs.BoolVar(&o.skipUnchanged, "skip-unchanged", false, "read the current state first and send nothing for accounts already in the desired state (reported unchanged)")
-	fs.StringVar(&o.reviewOut, "review-out", "", "with --dry-run: write a review `FILE` (JSON, no secrets) holding the digest, settings, requests and rows, for a change ticket")
-	fs.StringVar(&o.review, "review", "", "review `FILE` written by --review-out: refuse (exit 4, nothing sent) unless the plan still has its digest, and name what changed")
-	fs.StringVar(&o.expectDigest, "expect-digest", "", "refuse (exit 4, nothing sent) unless the plan's digest is `sha256:HEX`; checked before credentials are read")
-	fs.StringVar(&o.credentials, "credentials", "", "service account `credentials.json`, or its JSON content itself (default: $VOXIMPLANT_CREDENTIALS, a path or the content)")
-	fs.StringVar(&o.endpoint, "endpoint", "https://api.voximplant.com/platform_api/", "Management API base `URL`; http:// only to loopback")
-	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "per-request timeout")
-	fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv or .jsonl, - for stdout; default report-<digest>.csv); with --dry-run, rows as dry_run with their request")
-	fs.StringVar(&o.summary, "summary", "", "also write the end-of-run summary as JSON to `FILE`")
-	fs.StringVar(&o.state, "state", "", "journal `FILE` that makes a rerun resume (default <report>.state, or voxbatch-<digest>.state with --report -)")
-	fs.BoolVar(&o.fresh, "fresh", false, "start afresh: move an existing journal aside (it is kept as FILE.<time>.old)")
-	fs.BoolVar(&o.retryFailed, "retry-failed", false, "on resume, send again the rows that failed before")
-	fs.IntVar(&o.workers, "workers", 8, "at most `N` requests in flight")
-	fs.Float64Var(&o.rate, "rate", 10, "at most `R` requests per second, retries included")
-	fs.IntVar(&o.burst, "burst", 1, "`N` requests the rate limiter lets through at once")
-	fs.IntVar(&o.maxAttempts, "max-attempts", 6, "attempts per request on transient errors")
-	fs.IntVar(&o.maxFailures, "max-failures", 0, "abort once `N` rows have failed (0: no limit)")
-	fs.Float64Var(&o.maxFailureRate, "max-failure-rate", 0, "abort once this `fraction` of finished rows failed (0: no limit)")
-	fs.IntVar(&o.minSample, "min-sample", 100, "finished rows before --max-failure-rate is checked")
-	fs.DurationVar(&o.grace, "grace", 20*time.Second, "on SIGINT/SIGTERM, how long in-flight requests may finish")
-	fs.DurationVar(&o.progressInterval, "progress-interval", 10*time.Second, "off a terminal, log progress this often")
-	fs.StringVar(&o.logFormat, "log-format", "text", "log format on stderr `text|json`")
-	fs.StringVar(&o.logLevel, "log-level", "info", "log level `debug|info|warn|error`")
-	fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on `ADDR` (e.g. :9090) during the run; off by default")
+// register adds the flags of a run to fs, in the groups of its help.
+func (o *runOptions) register(fs *flagSet) {
+	fs.group("Plan", "voxbatch run plan.csv --skip-invalid --chunk-size 100", func() { o.plan.register(fs.FlagSet) })
+	fs.group("Review", "voxbatch run --dry-run plan.csv --review-out review.json, then voxbatch run plan.csv --review review.json", func() {
+		fs.BoolVar(&o.dryRun, "dry-run", false, "show the requests that would be sent; send nothing, need no credentials")
+		fs.StringVar(&o.output, "output", "text", "dry-run output `text|json`")
+		fs.BoolVar(&o.preview, "preview", false, "with --dry-run: read the current state of every targeted account (needs credentials; sends no change) and show what will really change")
+		fs.BoolVar(&o.skipUnchanged, "skip-unchanged", false, "read the current state first and send nothing for accounts already in the desired state (reported unchanged)")
+		fs.StringVar(&o.reviewOut, "review-out", "", "with --dry-run: write a review `FILE` (JSON, no secrets) holding the digest, settings, requests and rows, for a change ticket")
+		fs.StringVar(&o.review, "review", "", "review `FILE` written by --review-out: refuse (exit 4, nothing sent) unless the plan still has its digest, and name what changed")
+		fs.StringVar(&o.expectDigest, "expect-digest", "", "refuse (exit 4, nothing sent) unless the plan's digest is `sha256:HEX`; checked before credentials are read")
+	})
+	fs.group("Sending", "voxbatch run plan.csv --credentials credentials.json --rate 20 --workers 8", func() {
+		fs.StringVar(&o.credentials, "credentials", "", "service account `credentials.json`, or its JSON content itself (default: $VOXIMPLANT_CREDENTIALS, a path or the content)")
+		fs.StringVar(&o.endpoint, "endpoint", "https://api.voximplant.com/platform_api/", "Management API base `URL`; http:// only to loopback")
+		fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "per-request timeout")
+		fs.IntVar(&o.workers, "workers", 8, "at most `N` requests in flight")
+		fs.Float64Var(&o.rate, "rate", 10, "at most `R` requests per second, retries included (at least 0.01)")
+		fs.IntVar(&o.burst, "burst", 1, "`N` requests the rate limiter lets through at once")
+		fs.IntVar(&o.maxAttempts, "max-attempts", 6, "attempts per request on transient errors")
+		fs.IntVar(&o.maxFailures, "max-failures", 0, "abort once `N` rows have failed (0: no limit)")
+		fs.Float64Var(&o.maxFailureRate, "max-failure-rate", 0, "abort once this `fraction` of finished rows failed (0: no limit)")
+		fs.IntVar(&o.minSample, "min-sample", 100, "finished rows before --max-failure-rate is checked")
+		fs.DurationVar(&o.grace, "grace", 20*time.Second, "on SIGINT/SIGTERM, how long in-flight requests may finish")
+	})
+	fs.group("Resume", "voxbatch run plan.csv --retry-failed   (after fixing what made rows fail)", func() {
+		fs.StringVar(&o.state, "state", "", "journal `FILE` that makes a rerun resume (default <report>.state, or voxbatch-<digest>.state with --report -)")
+		fs.BoolVar(&o.fresh, "fresh", false, "start afresh: move an existing journal aside (it is kept as FILE.<time>.old)")
+		fs.BoolVar(&o.retryFailed, "retry-failed", false, "on resume, send again the rows that failed before")
+	})
+	fs.group("Output", "voxbatch run plan.csv --report report.jsonl --summary summary.json", func() {
+		fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv or .jsonl, - for stdout; default report-<digest>.csv); with --dry-run, rows as dry_run with their request")
+		fs.StringVar(&o.summary, "summary", "", "also write the end-of-run summary as JSON to `FILE`")
+	})
+	fs.group("Logging", "voxbatch run plan.csv --log-format json --metrics-addr :9090", func() {
+		fs.DurationVar(&o.progressInterval, "progress-interval", 10*time.Second, "off a terminal, log progress this often")
+		fs.StringVar(&o.logFormat, "log-format", "text", "log format on stderr `text|json`")
+		fs.StringVar(&o.logLevel, "log-level", "info", "log level `debug|info|warn|error`")
+		fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on `ADDR` (e.g. :9090) during the run; off by default")
+	})
 }
 
 func (o *runOptions) check() error {
@@ -129,7 +139,7 @@ func runCommand() *command {
 	}
 	c.setup = func(fs *flagSet, e *env) func(context.Context, []string) error {
 		var opts runOptions
-		opts.register(fs.FlagSet)
+		opts.register(fs)
 		return func(ctx context.Context, pos []string) error {
 			if err := opts.check(); err != nil {
 				return err

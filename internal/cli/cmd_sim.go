@@ -23,17 +23,28 @@ func (o *simOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.sim.Accounts, "accounts", 1000, "`N` child accounts to create, ids from 1000")
 	fs.StringVar(&o.credentialsOut, "credentials-out", "sim-credentials.json", "write a credentials.json that works against the simulator to `FILE`")
 	registerSimFaults(fs, &o.sim)
+	// Not among the shared faults: demo has the client's --burst.
+	fs.IntVar(&o.sim.Burst, "burst", 0, "the rate limit's bucket holds `N` requests (0: a tenth of --rate-limit, at least 1)")
 }
 
 // registerSimFaults adds the fault-injection flags shared by sim and demo.
 func registerSimFaults(fs *flag.FlagSet, c *voxsim.Config) {
-	fs.Float64Var(&c.RateLimit, "rate-limit", 0, "answer code 340 beyond `N` requests per second (0: no limit)")
-	fs.IntVar(&c.ThrottleStatus, "throttle-status", 0, "answer throttled requests with this HTTP `status` (429) instead of code 340")
+	fs.Float64Var(&c.RateLimit, "rate-limit", 0, "throttle requests beyond `N` per second (0: no limit)")
+	fs.BoolVar(&c.FixedWindow, "fixed-window", false, "count --rate-limit in fixed one-second windows instead of a token bucket")
+	fs.IntVar(&c.ThrottleCode, "throttle-code", 0, "answer throttled requests with this API `code`: 340, 162 or 416 (0: 340)")
+	fs.IntVar(&c.ThrottleStatus, "throttle-status", 0, "answer throttled requests with this HTTP `status` (429) instead of an API code")
+	fs.BoolVar(&c.NoRetryAfter, "no-retry-after", false, "leave Retry-After out of --throttle-status answers")
 	fs.DurationVar(&c.Latency, "latency", 0, "delay every answer by this much")
 	fs.DurationVar(&c.LatencyJitter, "latency-jitter", 0, "add a random delay up to this much")
 	fs.Float64Var(&c.FaultRate, "fault-rate", 0, "answer this `fraction` of requests with code 2, applying nothing")
 	fs.Float64Var(&c.DropRate, "drop-rate", 0, "apply this `fraction` of requests, then close the connection without an answer")
 	fs.IntVar(&c.MaxList, "max-list", 0, "answer code 101 to lists longer than `N` (0: no limit)")
+	fs.Float64Var(&c.ResendRate, "resend-rate", 0, "answer this `fraction` of requests with code 484 (probable re-send), applying nothing")
+	fs.BoolVar(&c.ErrorsEnvelope, "errors-envelope", false, `answer errors in the array form {"errors": [{"code", "msg"}]}`)
+	fs.BoolVar(&c.ListAll, "list-all", false, "accept GetChildrenAccounts without a selector and with child_account_id=all (refused by default, as the reference says)")
+	fs.BoolVar(&c.RefuseReadLists, "refuse-read-lists", false, "answer code 101 to name and email lists in GetChildrenAccounts")
+	fs.BoolVar(&c.SubstringNames, "substring-names", false, "match a read's child_account_name as a part of the name")
+	fs.IntVar(&c.OmitOptional, "omit-optional", 0, "leave the optional fields out of the answers for accounts whose id is a multiple of `N`")
 	fs.Int64Var(&c.Seed, "seed", 0, "seed of the injected faults (0: random)")
 }
 
@@ -42,6 +53,7 @@ func simCommand() *command {
 		name:    "sim",
 		summary: "serve a local Management API simulator to rehearse plans on",
 		usage:   "[flags]",
+		exits:   simExitCodes,
 		example: "  voxbatch sim --accounts 1000 --credentials-out sim-credentials.json &\n" +
 			"  voxbatch run samples/disable.csv --credentials sim-credentials.json --endpoint http://127.0.0.1:8089/platform_api/",
 	}

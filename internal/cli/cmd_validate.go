@@ -15,6 +15,7 @@ func validateCommand() *command {
 		name:    "validate",
 		summary: "check a plan against the API's rules; print its rows, groups, requests and digest",
 		usage:   "[flags] PLAN",
+		exits:   validateExitCodes,
 		example: "  voxbatch validate samples/disable.csv\n  voxbatch validate --format yaml - < changes.yaml",
 	}
 	c.setup = func(fs *flagSet, e *env) func(context.Context, []string) error {

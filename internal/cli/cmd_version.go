@@ -26,6 +26,7 @@ func versionCommand() *command {
 	c := &command{
 		name:    "version",
 		summary: "print the version of voxbatch",
+		exits:   plainExitCodes,
 		example: "  voxbatch version",
 	}
 	c.setup = func(_ *flagSet, e *env) func(context.Context, []string) error {

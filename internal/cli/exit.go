@@ -63,6 +63,13 @@ func mismatchError(err error, hint string) *cliError {
 // applied; the report says which.
 var errRowsNotApplied = errors.New("some rows were not applied")
 
+// rowsNotApplied is errRowsNotApplied with the counts as its whole text,
+// so that the message says it once.
+type rowsNotApplied string
+
+func (e rowsNotApplied) Error() string        { return string(e) }
+func (e rowsNotApplied) Is(target error) bool { return target == errRowsNotApplied }
+
 // invalidRowsError is the result of a dry run or validation under
 // --skip-invalid that would leave rows out.
 func invalidRowsError(n int) error {
@@ -102,6 +109,7 @@ func exitCode(err error) int {
 	return exitUsage
 }
 
+// exitCodesHelp is the exit codes of run and demo.
 const exitCodesHelp = `Exit codes:
   0    every row applied (with --dry-run: the plan is valid)
   1    the run finished but some rows were not applied
@@ -110,6 +118,25 @@ const exitCodesHelp = `Exit codes:
   4    the plan does not match --expect-digest or the journal, or another run holds the journal or the report; nothing was sent
   5    the rows were sent (the journal holds every outcome) but the report or the summary could not be written; a rerun writes them
   130  interrupted by SIGINT/SIGTERM; a rerun resumes
+`
+
+// validateExitCodes is the exit codes of validate.
+const validateExitCodes = `Exit codes:
+  0    the plan is valid
+  1    with --skip-invalid: invalid rows that a run would skip
+  2    usage error or invalid plan
+`
+
+// simExitCodes is the exit codes of sim.
+const simExitCodes = `Exit codes:
+  0    stopped by SIGINT/SIGTERM
+  2    usage error, or the address cannot be listened on
+`
+
+// plainExitCodes is the exit codes of version and completion.
+const plainExitCodes = `Exit codes:
+  0    done
+  2    usage error
 `
 
 // finish prints err (if any) for people and returns its exit code.
@@ -257,6 +284,16 @@ func withRunHint(err error) error {
 		ce.hint = "check the credentials: account_id, key_id and private_key must be one service account's, as the control panel gave them"
 	case errors.As(err, &ae) && (ae.Code == voximplant.CodeUnknownCommand || ae.Code == voximplant.CodeForbiddenCommand):
 		ce.hint = "the service account may not call SetChildAccountInfo; give it a role that can manage child accounts"
+	case errors.As(err, &ae) && ae.Code == voximplant.CodeInvalidKeyID:
+		ce.hint = "check the credentials: the API knows no key with this key_id; key_id must be the id of a key of the service account (account_id), as the control panel gave it"
+	case errors.As(err, &ae) && ae.Code == voximplant.CodeParamForbidden:
+		param := "the parameter the message names"
+		if ae.FieldName != "" {
+			param = "the parameter " + ae.FieldName
+		}
+		ce.hint = "the API forbids " + param + " to this account: remove that column from the plan, or ask Voximplant to allow it, then rerun"
+	case errors.As(err, &ae) && (ae.Code == voximplant.CodeMultipleSelectors || ae.Code == voximplant.CodeMissingCommand):
+		ce.hint = "the API refused the request's form: this is a bug in voxbatch, please report it with the log"
 	case voximplant.IsTokenError(err):
 		ce.hint = "the API refused the token even after renewal; check this machine's clock (NTP)"
 	case errors.As(err, &ae) && ae.Code == 0 && (ae.HTTPStatus == 404 || ae.HTTPStatus/100 == 3):
@@ -281,7 +318,7 @@ func notAppliedError(sum report.Summary, reportPath string) error {
 		}
 	}
 	ok := sum.ByStatus[report.Applied] + sum.ByStatus[report.Skipped] + sum.ByStatus[report.Unchanged]
-	err := fmt.Errorf("%d of %d rows not applied (%s): %w", sum.Rows-ok, sum.Rows, strings.Join(parts, ", "), errRowsNotApplied)
+	err := rowsNotApplied(fmt.Sprintf("%d of %d rows not applied (%s)", sum.Rows-ok, sum.Rows, strings.Join(parts, ", ")))
 	where := "the report"
 	if reportPath != report.Stdout {
 		where = reportPath

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -16,8 +16,44 @@ import (
 
 // envName is the environment variable that sets a flag: --chunk-size is
 // VOXBATCH_CHUNK_SIZE.
-func envName(flagName string) string {
-	return "VOXBATCH_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+func envName(flagName string) string { return envPrefixed("VOXBATCH_", flagName) }
+
+// simEnvPrefix is the prefix of the simulator's variables, so that
+// VOXBATCH_LATENCY set for a run does not slow a demo's simulator.
+const simEnvPrefix = "VOXBATCH_SIM_"
+
+func envPrefixed(prefix, flagName string) string {
+	return prefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// envName is the variable that sets flag name of this command: the
+// simulator's flags (see simFlags) read VOXBATCH_SIM_*.
+func (fs *flagSet) envName(name string) string {
+	if fs.sim[name] {
+		return envPrefixed(simEnvPrefix, name)
+	}
+	return envName(name)
+}
+
+// simFlags registers, with register, flags of the simulator.
+func (fs *flagSet) simFlags(register func()) {
+	for _, n := range fs.registered(register) {
+		fs.sim[n] = true
+	}
+}
+
+// registered calls register and returns the names of the flags it added.
+func (fs *flagSet) registered(register func()) []string {
+	before := map[string]bool{}
+	fs.VisitAll(func(f *flag.Flag) { before[f.Name] = true })
+	register()
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if !before[f.Name] {
+			names = append(names, f.Name)
+		}
+	})
+	return names
 }
 
 // flagSet is a command's flags with the help text that goes with them.
@@ -27,6 +63,8 @@ type flagSet struct {
 	e   *env
 	// fromEnv names the variable that set a flag, for flags that one did.
 	fromEnv map[string]string
+	groups  []*flagGroup
+	sim     map[string]bool // the simulator's flags
 }
 
 // source names where flag name's value came from: "--name", or the
@@ -46,7 +84,7 @@ func newFlagSet(c *command, e *env) *flagSet {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	return &flagSet{FlagSet: fs, cmd: c, e: e, fromEnv: map[string]string{}}
+	return &flagSet{FlagSet: fs, cmd: c, e: e, fromEnv: map[string]string{}, sim: map[string]bool{}}
 }
 
 // setDefault changes a flag's default without marking it as set, so that
@@ -59,13 +97,58 @@ func (fs *flagSet) setDefault(name, value string) {
 	f.DefValue = value
 }
 
-// usage prints the command's help on stdout.
+// A flagGroup is a titled part of a command's help, with an example.
+type flagGroup struct {
+	title, example string
+	names          []string
+}
+
+// group registers, with register, the flags of one part of the help.
+func (fs *flagSet) group(title, example string, register func()) {
+	fs.groups = append(fs.groups, &flagGroup{title: title, example: example, names: fs.registered(register)})
+}
+
+// usage prints the command's help on stdout: the flags by group (flags
+// outside any group last), each with its variable, then the command's exit
+// codes and examples.
 func (fs *flagSet) usage() {
 	c, w := fs.cmd, fs.e.stdout
-	fmt.Fprintf(w, "Usage: voxbatch %s %s\n\n%s\n\nFlags (each also read from the environment variable shown):\n", c.name, c.usage, c.summary)
-	var names []string
-	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
-	sort.Strings(names)
+	fmt.Fprintf(w, "Usage: voxbatch %s %s\n\n%s\n", c.name, c.usage, c.summary)
+	grouped := map[string]bool{}
+	for _, g := range fs.groups {
+		fmt.Fprintf(w, "\n%s flags:\n", g.title)
+		fs.printFlags(w, g.names)
+		if g.example != "" {
+			fmt.Fprintf(w, "  for example:\n    %s\n", g.example)
+		}
+		for _, n := range g.names {
+			grouped[n] = true
+		}
+	}
+	var rest []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if !grouped[f.Name] {
+			rest = append(rest, f.Name)
+		}
+	})
+	if len(rest) > 0 {
+		title := "Flags"
+		if len(fs.groups) > 0 {
+			title = "Other flags"
+		}
+		fmt.Fprintf(w, "\n%s:\n", title)
+		fs.printFlags(w, rest)
+	}
+	fmt.Fprintf(w, "\nEach flag is also read from the environment variable shown; the command line wins.\n")
+	fmt.Fprintf(w, "\n%s", c.exitCodes())
+	if c.example != "" {
+		fmt.Fprintf(w, "\nExamples:\n%s\n", c.example)
+	}
+}
+
+// printFlags prints the flags named, in alphabetical order.
+func (fs *flagSet) printFlags(w io.Writer, names []string) {
+	names = slices.Sorted(slices.Values(names))
 	for _, n := range names {
 		f := fs.Lookup(n)
 		typ, usage := flag.UnquoteUsage(f)
@@ -77,11 +160,7 @@ func (fs *flagSet) usage() {
 		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
 			def = fmt.Sprintf(" (default %s)", f.DefValue)
 		}
-		fmt.Fprintf(w, "  %s\n      %s%s\n      env %s\n", arg, usage, def, envName(n))
-	}
-	fmt.Fprintf(w, "\n%s", exitCodesHelp)
-	if c.example != "" {
-		fmt.Fprintf(w, "\nExample:\n%s\n", c.example)
+		fmt.Fprintf(w, "  %s\n      %s%s\n      env %s\n", arg, usage, def, fs.envName(n))
 	}
 }
 
@@ -128,7 +207,7 @@ func parseFlags(fs *flagSet, e *env, args []string) ([]string, error) {
 		if err != nil || set[f.Name] {
 			return
 		}
-		name := envName(f.Name)
+		name := fs.envName(f.Name)
 		v, ok := lookupEnv(e, name)
 		if !ok {
 			return

@@ -83,4 +83,8 @@ func printPlanSummary(e *env, p *plan.Plan, s plan.Summary) {
 		}
 	}
 	fmt.Fprintf(e.stdout, "plan digest: %s\n", p.Digest)
+	if s.MixedKinds {
+		fmt.Fprintln(e.stdout, "the plan names accounts by more than one selector kind: a run first reads which accounts its names and emails are,")
+		fmt.Fprintln(e.stdout, "and refuses (exit 2) two rows that change one account differently, before anything is sent; --preview does the same")
+	}
 }

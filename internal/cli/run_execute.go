@@ -68,12 +68,15 @@ func (s *session) execute(ctx context.Context) error {
 	defer out.closeEarly()
 	todo, prefill := out.resume.Todo, out.resume.Prefill
 	if s.opts.skipUnchanged {
-		pv, err := s.skipUnchanged(ctx, client, out.resume.Todo, out.journal)
+		pv, err := s.skipUnchanged(ctx, client, out)
 		if err != nil {
-			return withRunHint(err)
+			return err
 		}
 		todo = func(i int) bool { return out.resume.Todo(i) && pv.Todo(i) }
 		prefill = func(i int, rec *report.Record) { out.resume.Prefill(i, rec); pv.Prefill(i, rec) }
+	} else if err := s.resolve(ctx, client, out.resume.Todo, nil); err != nil {
+		out.discard()
+		return err
 	}
 	p := s.plan
 	s.logger.Info("starting", "plan", p.Source, "digest", p.Digest, "rows", len(p.Rows), "report", out.reportPath)
@@ -147,6 +150,14 @@ func (s *session) openOutputs() (*outputs, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// discard closes the outputs of a run refused before it sent anything: a
+// journal this run created and that holds nothing is removed, so that it
+// does not tie the report's path to a plan that is about to be fixed.
+func (out *outputs) discard() {
+	out.journal.Discard()
+	out.closeEarly()
 }
 
 // closeEarly closes what a run that ends before its report leaves open;
@@ -229,21 +240,25 @@ func (s *session) finishRun(out *outputs, res *batch.Result, runErr error) error
 }
 
 // skipUnchanged is the first step of `run --skip-unchanged`: it reads the
-// current state of the rows still to do (todo: the resume's, so that rows
-// decided by an earlier run are not read again), journals the rows found
-// already in the desired state, and returns the preview whose Todo and
-// Prefill the run composes with the resume's.
-func (s *session) skipUnchanged(ctx context.Context, client batch.Client, todo func(int) bool,
-	journal *batch.Journal) (*batch.Preview, error) {
+// current state of the rows still to do (the resume's, so that rows
+// decided by an earlier run are not read again), resolves a plan that
+// mixes selector kinds from what it read, journals the rows found already
+// in the desired state, and returns the preview whose Todo and Prefill the
+// run composes with the resume's.
+func (s *session) skipUnchanged(ctx context.Context, client batch.Client, out *outputs) (*batch.Preview, error) {
 	logger := s.logger
 	cfg := s.opts.batchConfig(logger)
-	cfg.Todo = todo
+	cfg.Todo = out.resume.Todo
 	logger.Info("reading the current state of the accounts still to do")
 	pv, err := batch.ReadPreview(ctx, s.plan, client, cfg, 0)
 	if err != nil {
+		return nil, withRunHint(err)
+	}
+	if err := s.resolve(ctx, client, nil, pv); err != nil {
+		out.discard()
 		return nil, err
 	}
-	if err := pv.Journal(journal); err != nil {
+	if err := pv.Journal(out.journal); err != nil {
 		return nil, fmt.Errorf("journal the unchanged rows: %w", err)
 	}
 	c := pv.Counts()

@@ -17,10 +17,16 @@ import (
 // which rows change nothing and which accounts do not exist. A password
 // shows as "(will be changed)". can_use_restricted, which the API does not
 // return, shows as "unknown → VALUE" and counts as a change, like a
-// password: neither can be known to be in the desired state already.
+// password: neither can be known to be in the desired state already. A
+// field the API's answer left out shows as "? → VALUE" and counts as a
+// change too. An "all" row is not read (the API does not list child
+// accounts): it shows as a change of every child account.
 
 // willChange stands for a new password in the preview.
 const willChange = "(will be changed)"
+
+// unlistedNote explains the entry of an "all" row.
+const unlistedNote = "every child account will change; the API does not list child accounts, so their current state was not read"
 
 // previewJSON is the document of `run --dry-run --preview --output json`.
 type previewJSON struct {
@@ -34,6 +40,9 @@ type previewSummary struct {
 	Change    int `json:"change"`
 	Unchanged int `json:"unchanged"`
 	Missing   int `json:"missing"`
+	// AllChildren: an "all" row changes every child account (one of
+	// Change), which the API does not list.
+	AllChildren bool `json:"all_children,omitempty"`
 }
 
 type previewAccount struct {
@@ -41,13 +50,15 @@ type previewAccount struct {
 	DuplicateLines []int                    `json:"duplicate_lines,omitempty"`
 	Account        string                   `json:"account"`
 	Selector       string                   `json:"selector"`
-	All            bool                     `json:"all,omitempty"` // an account of a child_account_id=all row
+	All            bool                     `json:"all,omitempty"` // a child_account_id=all row: every child account, unread
 	State          string                   `json:"state"`
+	Note           string                   `json:"note,omitempty"`
 	Changes        map[string]previewChange `json:"changes,omitempty"`
 }
 
-// previewChange holds typed values; From is null when the API does not
-// return the current value.
+// previewChange holds typed values; From is null when the current value is
+// not known (the API does not return it, the answer left it out, or an
+// "all" row's accounts were not read).
 type previewChange struct {
 	From any `json:"from"`
 	To   any `json:"to"`
@@ -65,14 +76,31 @@ func (s *session) preview(ctx context.Context) error {
 	if err != nil {
 		return withRunHint(err)
 	}
+	if err := s.resolve(ctx, client, nil, pv); err != nil {
+		return err
+	}
 	c := pv.Counts()
+	closing := fmt.Sprintf("preview: %d to change, %d unchanged, %d missing (read with %s)",
+		c[batch.StateChange], c[batch.StateUnchanged], c[batch.StateMissing], review.Plural(pv.Requests, "GetChildrenAccounts request"))
+	if hasUnlisted(pv) {
+		closing += "; every child account will change, and the API does not list them"
+	}
 	return s.showDry("preview", func() any { return previewDoc(s.plan, pv) },
-		func(w io.Writer) { writePreviewText(w, s.plan, pv) },
-		fmt.Sprintf("preview: %d to change, %d unchanged, %d missing (read with %s)",
-			c[batch.StateChange], c[batch.StateUnchanged], c[batch.StateMissing], review.Plural(pv.Requests, "GetChildrenAccounts request")))
+		func(w io.Writer) { writePreviewText(w, s.plan, pv) }, closing)
 }
 
-// previewValue renders a typed value for people.
+// hasUnlisted tells whether the preview holds an "all" row.
+func hasUnlisted(pv *batch.Preview) bool {
+	for i := range pv.Accounts {
+		if pv.Accounts[i].Unlisted {
+			return true
+		}
+	}
+	return false
+}
+
+// previewValue renders a typed value for people; nil is a value the API
+// never returns.
 func previewValue(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -93,18 +121,22 @@ func describeChanges(fcs []batch.FieldChange) string {
 			parts[i] = fc.Param.String() + ": " + willChange
 			continue
 		}
-		parts[i] = fmt.Sprintf("%s: %s → %s", fc.Param, previewValue(fc.From), previewValue(fc.To))
+		from := previewValue(fc.From)
+		if fc.Absent {
+			from = "?"
+		}
+		parts[i] = fmt.Sprintf("%s: %s → %s", fc.Param, from, previewValue(fc.To))
 	}
 	return strings.Join(parts, ", ")
 }
 
 // accountLabel is "line 9  child_account_id 1000", with merged rows' lines
-// and the "all" marker.
+// and, for an "all" row, what it means.
 func accountLabel(p *plan.Plan, as *batch.AccountState) string {
 	row := &p.Rows[as.Row]
 	s := fmt.Sprintf("line %d  %s %s", row.Line, row.Kind, as.Account)
-	if row.Account != as.Account {
-		s += " (all)"
+	if as.Unlisted {
+		s += " (" + unlistedNote + ")"
 	}
 	if dups := p.Dups(as.Row); len(dups) > 0 {
 		lines := make([]int, len(dups))
@@ -160,12 +192,16 @@ func writePreviewText(w io.Writer, p *plan.Plan, pv *batch.Preview) {
 func previewDoc(p *plan.Plan, pv *batch.Preview) any {
 	c := pv.Counts()
 	doc := previewJSON{Digest: p.Digest, Accounts: make([]previewAccount, 0, len(pv.Accounts)),
-		Summary: previewSummary{Change: c[batch.StateChange], Unchanged: c[batch.StateUnchanged], Missing: c[batch.StateMissing]}}
+		Summary: previewSummary{Change: c[batch.StateChange], Unchanged: c[batch.StateUnchanged], Missing: c[batch.StateMissing],
+			AllChildren: hasUnlisted(pv)}}
 	for i := range pv.Accounts {
 		as := &pv.Accounts[i]
 		row := &p.Rows[as.Row]
 		pa := previewAccount{Line: row.Line, Account: as.Account, Selector: row.Kind.String(),
-			All: row.Account != as.Account, State: as.State.String()}
+			All: as.Unlisted, State: as.State.String()}
+		if as.Unlisted {
+			pa.Note = unlistedNote
+		}
 		for _, d := range p.Dups(as.Row) {
 			pa.DuplicateLines = append(pa.DuplicateLines, p.Rows[d].Line)
 		}

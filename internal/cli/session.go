@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -133,4 +135,30 @@ func (s *session) showDry(what string, doc func() any, text func(w io.Writer), t
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// resolve settles, for a plan that names accounts by more than one
+// selector kind, which accounts its names and emails are, before anything
+// is sent: two rows that change one account differently are refused (exit
+// 2; invalid rows under --skip-invalid), identical ones merged. With pv,
+// the accounts a preview read already tell; else the rows still to do
+// (todo) are read.
+func (s *session) resolve(ctx context.Context, client batch.Client, todo func(int) bool, pv *batch.Preview) error {
+	if !s.plan.MixesKinds() {
+		return nil
+	}
+	o := s.opts.plan
+	if pv != nil {
+		return s.plan.Resolve(pv.AccountIDs(), o.skipInvalid, o.maxErrors)
+	}
+	s.logger.Info("the plan names accounts by more than one selector kind: reading which accounts its names and emails are")
+	cfg := s.opts.batchConfig(s.logger)
+	cfg.Todo = todo
+	n, err := batch.ResolveKinds(ctx, s.plan, client, cfg, o.skipInvalid, o.maxErrors)
+	var ve *plan.ValidationError
+	if err != nil && !errors.As(err, &ve) {
+		return withRunHint(err)
+	}
+	s.logger.Info("resolved the plan's names and emails", "requests", n)
+	return err
 }

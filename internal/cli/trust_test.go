@@ -253,3 +253,52 @@ func TestRerunKeepsTheCompleteReportAndTidiesWhatAKillLeft(t *testing.T) {
 		t.Errorf("%d report rows", len(rows))
 	}
 }
+
+func TestMixedSelectorKindsAreResolvedBeforeSending(t *testing.T) {
+	s, endpoint, creds := startInProcessSim(t, voxsim.Config{Accounts: 10})
+	dir := t.TempDir()
+	planPath := filepath.Join(dir, "plan.csv")
+	// Lines 2 and 3 are one account, by id and by name, with different
+	// changes; lines 4 and 5 are one account with the same change.
+	os.WriteFile(planPath, []byte("child_account_id,child_account_name,active\n1000,,false\n,child-1000,true\n1001,,false\n,child-1001,false\n"), 0o644)
+	reportPath := filepath.Join(dir, "report.csv")
+	run := func(extra ...string) (int, string) {
+		e, out, errb := testEnv(nil)
+		code := dispatch(context.Background(), e, append([]string{"run", planPath, "--credentials", creds, "--endpoint", endpoint,
+			"--report", reportPath}, extra...))
+		return code, out.String() + errb.String()
+	}
+	if code, msg := run(); code != exitUsage || !strings.Contains(msg, "plan.csv:2:") || !strings.Contains(msg, "plan.csv:3:") {
+		t.Fatalf("exit %d, want 2 naming lines 2 and 3:\n%s", code, msg)
+	}
+	if n := s.Stats().ByMethod["SetChildAccountInfo"]; n != 0 {
+		t.Fatalf("a conflicting plan sent %d requests", n)
+	}
+	if _, err := os.Stat(reportPath + ".state"); err == nil {
+		t.Error("a refused run left a journal that would tie the report to this plan")
+	}
+	if code, msg := run("--dry-run", "--preview"); code != exitUsage || !strings.Contains(msg, "plan.csv:3:") {
+		t.Errorf("--preview: exit %d\n%s", code, msg)
+	}
+	e, out, _ := testEnv(nil)
+	dispatch(context.Background(), e, []string{"validate", planPath})
+	if !strings.Contains(out.String(), "more than one selector kind") {
+		t.Errorf("validate does not say that the plan will be resolved:\n%s", out)
+	}
+	if code, msg := run("--skip-invalid"); code != exitRowsFailed {
+		t.Fatalf("--skip-invalid: exit %d\n%s", code, msg)
+	}
+	rows := readReport(t, reportPath)
+	want := []string{"invalid", "invalid", "applied", "applied"}
+	for i, r := range rows {
+		if r["status"] != want[i] {
+			t.Errorf("line %s: %s, want %s (%s)", r["line"], r["status"], want[i], r["error_message"])
+		}
+	}
+	if a, _ := s.Account(1001); a.Applications != 1 {
+		t.Errorf("account 1001, named twice with one change, was changed %d times, want once", a.Applications)
+	}
+	if a, _ := s.Account(1000); a.Applications != 0 {
+		t.Error("the conflicting account was changed")
+	}
+}
