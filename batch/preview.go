@@ -167,7 +167,7 @@ type AccountState struct {
 	Account   string // the row's selector value
 	AccountID int64  // the id of the account read; 0 when missing
 	State     State
-	Changes []FieldChange // with StateChange: what differs, in API order
+	Changes   []FieldChange // with StateChange: what differs, in API order
 	// Unlisted marks an "all" row: it changes every child account, which
 	// the API does not list, so none was read. Its State is StateChange and
 	// its Changes are every parameter, from an unknown value.

@@ -1,7 +1,6 @@
 package batch
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/voxbatch/voxbatch/plan"
@@ -55,32 +54,8 @@ func setOutcome(dst, src *report.Record) {
 // escaped, so that an answer from the API or a proxy cannot rewrite what
 // an operator's terminal shows, nor tear a report row.
 func oneLine(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if i, _ := plan.ControlAt(s); i < 0 {
 		return s
 	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			b.WriteByte(' ')
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || isBidiControl(r):
-			q := strconv.QuoteRuneToASCII(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// isBidiControl reports the Unicode bidirectional formatting characters.
-func isBidiControl(r rune) bool {
-	return r == 0x200e || r == 0x200f || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+	return plan.EscapeControls(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s))
 }

@@ -65,3 +65,17 @@ func TestResolve(t *testing.T) {
 		t.Errorf("requests %+v: want line 2 alone", reqs)
 	}
 }
+
+func TestEscapeControls(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":                "plain",
+		"clear\x1b[2Jscreen":   `clear\x1b[2Jscreen`,
+		"a\u202eb\u0085c\x7fé": `a\u202eb\u0085c\x7fé`,
+		"Привет, мир\t!":       `Привет, мир\t!`,
+		"":                     "",
+	} {
+		if got := EscapeControls(in); got != want {
+			t.Errorf("EscapeControls(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -52,7 +52,7 @@ func shownValue(s string) string {
 }
 
 // checkText applies the rules of every value: at most MaxValueLen bytes,
-// and no control character (see controlAt). A secret's message does not
+// and no control character (see ControlAt). A secret's message does not
 // quote it. It is a byte scan: it runs on every cell of a plan.
 func checkText(s string, secret bool) error {
 	if len(s) > MaxValueLen {
@@ -62,7 +62,7 @@ func checkText(s string, secret bool) error {
 		}
 		return newProblem(ErrTooLong, quote(s)+" "+msg)
 	}
-	i, r := controlAt(s)
+	i, r := ControlAt(s)
 	if i < 0 {
 		return nil
 	}
@@ -73,13 +73,38 @@ func checkText(s string, secret bool) error {
 	return newProblem(ErrControl, quote(s)+" contains a control character ("+code+" at byte "+strconv.Itoa(i+1)+")")
 }
 
-// controlAt returns the byte offset and the code point of the first
+// EscapeControls returns s with every control character (see ControlAt)
+// written as its Go escape (\x1b, \u202e), and the rest as it is: what a
+// message shows of text from outside (an API's answer, a file) so that a
+// terminal shows it rather than acts on it.
+func EscapeControls(s string) string {
+	i, _ := ControlAt(s)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s[:i])
+	for s = s[i:]; s != ""; {
+		i, r := ControlAt(s)
+		if i < 0 {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(s[:i])
+		q := strconv.QuoteRuneToASCII(r)
+		b.WriteString(q[1 : len(q)-1])
+		s = s[i+utf8.RuneLen(r):]
+	}
+	return b.String()
+}
+
+// ControlAt returns the byte offset and the code point of the first
 // control character in s, or -1. Control characters are C0 (tab and line
 // ends included), DEL, C1, the bidirectional embeddings, overrides and
 // isolates U+202A–U+202E and U+2066–U+2069, and the marks U+200E and
 // U+200F: a terminal acts on them, or shows text in another order than it
 // is sent.
-func controlAt(s string) (int, rune) {
+func ControlAt(s string) (int, rune) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x20 && c < 0x7f {

@@ -101,7 +101,7 @@ func yamlError(b *builder, err error) {
 			}
 		}
 	}
-	if i, _ := controlAt(msg); i >= 0 { // the parser's words should not quote the plan raw, but if they do
+	if i, _ := ControlAt(msg); i >= 0 { // the parser's words should not quote the plan raw, but if they do
 		msg = quote(msg)
 	}
 	b.ps.addFatal(line, "", "", newProblem(ErrSyntax, msg))

@@ -193,9 +193,11 @@ func printError(w io.Writer, err error) {
 		fmt.Fprintf(w, "voxbatch: hint: %s\n", validationHint)
 		return
 	}
+	// The text may quote an API's answer or a file: its control characters
+	// are shown, not acted on by the terminal.
 	msg := err.Error()
 	for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
-		fmt.Fprintf(w, "voxbatch: error: %s\n", line)
+		fmt.Fprintf(w, "voxbatch: error: %s\n", plan.EscapeControls(line))
 	}
 	var ce *cliError
 	if errors.As(err, &ce) && ce.hint != "" {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,5 +27,13 @@ func TestNotAppliedSaysItOnce(t *testing.T) {
 	msg := errb.String()
 	if !strings.Contains(msg, "1 of 2 rows not applied (failed 1)") || strings.Contains(msg, "some rows were not applied") {
 		t.Errorf("the error says it twice or not at all:\n%s", msg)
+	}
+}
+
+func TestErrorsShowControlCharactersEscaped(t *testing.T) {
+	var b strings.Builder
+	printError(&b, errors.New("api error 1: proxy says \x1b[31mred\x1b[0m\u202e"))
+	if strings.ContainsAny(b.String(), "\x1b\u202e") || !strings.Contains(b.String(), `\x1b[31mred`) {
+		t.Errorf("printed %q", b.String())
 	}
 }

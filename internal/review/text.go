@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/voxbatch/voxbatch/plan"
 )
 
 // The words a reviewer reads, shared by the diff and the command layer's
@@ -23,17 +25,10 @@ func Quote(v string) string {
 	return v
 }
 
-// hasControl reports C0 and C1 control characters, DEL, and the Unicode
-// bidirectional formatting characters.
+// hasControl reports control characters (plan.ControlAt).
 func hasControl(s string) bool {
-	for _, r := range s {
-		switch {
-		case r < 0x20, r == 0x7f, r >= 0x80 && r < 0xa0,
-			r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-			return true
-		}
-	}
-	return false
+	i, _ := plan.ControlAt(s)
+	return i >= 0
 }
 
 // Plural is "1 row", "2 rows".
