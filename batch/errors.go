@@ -10,6 +10,11 @@ import (
 // period, and every unsent row is not_attempted.
 var ErrInterrupted = errors.New("interrupted")
 
+// ErrUnreachable is wrapped by the *AbortError of a run none of whose
+// requests reached the API in MaxAttempts attempts: the endpoint is wrong
+// or the network is down, and no row is at fault.
+var ErrUnreachable = errors.New("no request reached the API")
+
 // AbortError is returned by Run when it stopped early on purpose: a fatal
 // API error or a crossed failure threshold. Unsent rows are not_attempted,
 // so a later run retries them.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/voxbatch/voxbatch/internal/lockfile"
+	"github.com/voxbatch/voxbatch/plan"
 	"github.com/voxbatch/voxbatch/report"
 )
 
@@ -25,6 +26,7 @@ import (
 //	key <64 hex digits>
 //	<index> <status> <attempts> <request> <started ms> <finished ms> <code> <http> <"message">
 //	<index> H <32 hex digits>
+//	<index> R <32 hex digits>
 //
 // A later line for the same index wins. Lines are written with one write(2)
 // per finished request, so a killed process loses nothing the kernel had;
@@ -36,7 +38,10 @@ import (
 // marker, holds an HMAC-SHA256 of the password under the journal's random
 // key (truncated to 128 bits): a rerun can tell that the password of an
 // applied row was edited, and send it, while the journal never holds the
-// password or an unkeyed hash that a word list could reverse.
+// password or an unkeyed hash that a word list could reverse. The R line of
+// an applied or unchanged row, written before its outcome, holds the keyed
+// fingerprint of its selector, account and change, for a run of an edited
+// plan to carry the row over (CarryOver).
 const (
 	journalMagic = "voxbatch-journal"
 	// journalVersion 3 added the key and the password hashes, 2 the sent
@@ -80,10 +85,10 @@ type Journal struct {
 	closeErr  error
 	stopped   chan struct{}
 
-	created   bool                         // this run created the file
-	wrote     bool                         // a line other than the header and key was written
-	key       []byte                       // the HMAC key of password hashes
-	passwords func(row int) (string, bool) // set by TrackPasswords
+	created bool       // this run created the file
+	wrote   bool       // a line other than the header and key was written
+	key     []byte     // the HMAC key of password hashes
+	plan    *plan.Plan // set by TrackPlan
 }
 
 // OpenJournal opens (or creates) the journal at path for the plan with the
@@ -158,53 +163,79 @@ func openJournal(f *os.File, path, digest string, rows int) (*Journal, *Earlier,
 // outcomes and the offset just past the last complete line (0 for an empty
 // file).
 func readJournal(f *os.File, path, digest string, rows int) (*Earlier, int64, error) {
-	recs := &Earlier{entries: make([]entry, rows)}
 	r := bufio.NewReaderSize(f, 1<<16)
+	h, err := readHeader(r, path)
+	if err != nil || h == nil {
+		return &Earlier{entries: make([]entry, rows)}, 0, err
+	}
+	if h.digest != digest || h.rows != rows {
+		return nil, 0, &DigestMismatchError{Path: path, Journal: h.digest, Plan: digest}
+	}
+	recs := &Earlier{entries: make([]entry, rows)}
+	off, err := readLines(r, path, recs, rows)
+	return recs, h.size + off, err
+}
+
+// journalHeader is what a journal's first line says.
+type journalHeader struct {
+	digest string
+	rows   int
+	size   int64 // bytes of the line
+}
+
+// readHeader reads the first line: nil and no error for an empty file or a
+// header cut short by a crash.
+func readHeader(r *bufio.Reader, path string) (*journalHeader, error) {
 	header, err := r.ReadBytes('\n')
 	if err == io.EOF {
 		// No complete header: an empty file, or a crash while it was
 		// written. Anything else is some other file given as the journal,
 		// which must not be overwritten.
 		if len(header) == 0 || bytes.HasPrefix(header, []byte(journalMagic)) || bytes.HasPrefix([]byte(journalMagic), header) {
-			return recs, 0, nil
+			return nil, nil
 		}
-		return nil, 0, fmt.Errorf("%s is not a voxbatch journal", path)
+		return nil, fmt.Errorf("%s is not a voxbatch journal", path)
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("read journal %s: %w", path, err)
+		return nil, fmt.Errorf("read journal %s: %w", path, err)
 	}
 	fields := strings.Fields(string(header))
 	if len(fields) != 4 || fields[0] != journalMagic {
-		return nil, 0, fmt.Errorf("%s is not a voxbatch journal", path)
+		return nil, fmt.Errorf("%s is not a voxbatch journal", path)
 	}
-	version, jdigest := fields[1], fields[2]
-	jrows, _ := strconv.Atoi(fields[3])
+	version := fields[1]
 	if version != journalVersion && version != "2" && version != "1" {
-		return nil, 0, fmt.Errorf("journal %s has version %s; this voxbatch reads versions 1 to %s (a newer voxbatch wrote it?)", path, version, journalVersion)
+		return nil, fmt.Errorf("journal %s has version %s; this voxbatch reads versions 1 to %s (a newer voxbatch wrote it?)", path, version, journalVersion)
 	}
-	if jdigest != digest || jrows != rows {
-		return nil, 0, &DigestMismatchError{Path: path, Journal: jdigest, Plan: digest}
+	rows, err := strconv.Atoi(fields[3])
+	if err != nil || rows < 0 {
+		return nil, fmt.Errorf("%s is not a voxbatch journal", path)
 	}
-	off := int64(len(header))
+	return &journalHeader{digest: fields[2], rows: rows, size: int64(len(header))}, nil
+}
+
+// readLines reads every complete line after the header into recs and
+// returns the bytes read up to the last complete line.
+func readLines(r *bufio.Reader, path string, recs *Earlier, rows int) (int64, error) {
+	var off int64
 	for lineNo := 2; ; lineNo++ {
 		line, err := r.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
-			return nil, 0, malformedLine(path, lineNo, line, "line too long")
+			return 0, malformedLine(path, lineNo, line, "line too long")
 		}
 		if err == io.EOF {
-			break // a torn last line, or none
+			return off, nil // a torn last line, or none
 		}
 		if err != nil {
-			return nil, 0, fmt.Errorf("read journal %s: %w", path, err)
+			return 0, fmt.Errorf("read journal %s: %w", path, err)
 		}
 		if perr := recs.add(line[:len(line)-1], rows); perr != nil {
 			// Complete lines are written whole, so a bad one is not a
 			// crash's trace: refuse rather than guess.
-			return nil, 0, malformedLine(path, lineNo, line, perr.Error())
+			return 0, malformedLine(path, lineNo, line, perr.Error())
 		}
 		off += int64(len(line))
 	}
-	return recs, off, nil
 }
 
 // MalformedError is a complete journal line that voxbatch did not write:
@@ -229,31 +260,36 @@ func malformedLine(path string, lineNo int, line []byte, problem string) error {
 	return &MalformedError{Path: path, Line: lineNo, Content: strconv.QuoteToASCII(content), Problem: problem}
 }
 
+// TrackPlan gives the journal the rows of its plan, so that it records
+// what a later run needs to know of them: with a row's sent marker, the
+// keyed hash of the password it sets, if any (an H line: an edited
+// password is sent again); with an applied or unchanged outcome, the keyed
+// fingerprint of the row's selector, account and change (an R line: a run
+// of an edited plan can carry the row over, see CarryOver).
+func (j *Journal) TrackPlan(p *plan.Plan) {
+	j.mu.Lock()
+	j.plan = p
+	j.mu.Unlock()
+}
+
 // Record appends row i's outcome to the pending buffer; Write sends it.
 func (j *Journal) Record(i int, rec *report.Record) {
 	j.mu.Lock()
+	if j.plan != nil && (rec.Status == report.Applied || rec.Status == report.Unchanged) {
+		j.buf = appendKeyedLine(j.buf, i, fingerprintCode, rowFingerprint(j.key, &j.plan.Rows[i]))
+	}
 	j.buf = appendJournalLine(j.buf, i, rec)
 	j.mu.Unlock()
 }
 
-// TrackPasswords makes RecordSent record, for a row that sets a password,
-// the keyed hash of the password the request carries. password gives row
-// i's password, if it sets one (PlanPasswords).
-func (j *Journal) TrackPasswords(password func(row int) (string, bool)) {
-	j.passwords = password
-}
-
 // RecordSent appends a marker that row i's request is being sent, after the
-// keyed hash of its password (see TrackPasswords); the row's outcome,
-// recorded later, supersedes the marker.
+// keyed hash of its password (see TrackPlan); the row's outcome, recorded
+// later, supersedes the marker.
 func (j *Journal) RecordSent(i int) {
 	j.mu.Lock()
-	if j.passwords != nil {
-		if pw, ok := j.passwords(i); ok {
-			j.buf = strconv.AppendInt(j.buf, int64(i), 10)
-			j.buf = append(j.buf, ' ', hashCode, ' ')
-			j.buf = hex.AppendEncode(j.buf, passwordHash(j.key, pw))
-			j.buf = append(j.buf, '\n')
+	if j.plan != nil {
+		if pw, ok := PlanPasswords(j.plan)(i); ok {
+			j.buf = appendKeyedLine(j.buf, i, hashCode, passwordHash(j.key, pw))
 		}
 	}
 	j.buf = strconv.AppendInt(j.buf, int64(i), 10)

@@ -30,6 +30,18 @@ const sentCode = 'S'
 // hashCode marks a line that holds the keyed hash of a row's password.
 const hashCode = 'H'
 
+// fingerprintCode marks a line that holds the keyed fingerprint of an
+// applied row's selector, account and change.
+const fingerprintCode = 'R'
+
+// appendKeyedLine appends "<i> <code> <hex of sum>".
+func appendKeyedLine(b []byte, i int, code byte, sum []byte) []byte {
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, ' ', code, ' ')
+	b = hex.AppendEncode(b, sum)
+	return append(b, '\n')
+}
+
 // hashLen is the length of a password hash: HMAC-SHA256 cut to 128 bits.
 const hashLen = 16
 
@@ -79,6 +91,9 @@ type Earlier struct {
 	// hashes holds the keyed hash of the password each password row was
 	// last sent with; few rows set a password, so a map.
 	hashes map[int32][hashLen]byte
+	// fingerprints holds the R lines, when the journal is read to carry
+	// its rows over to an edited plan (readOld); nil otherwise.
+	fingerprints map[int32][hashLen]byte
 }
 
 // add takes one complete journal line (without its newline) into e.
@@ -93,8 +108,13 @@ func (e *Earlier) add(line []byte, rows int) error {
 		}
 		return nil
 	}
-	if sp := bytes.IndexByte(line, ' '); sp > 0 && len(line) > sp+2 && line[sp+1] == hashCode && line[sp+2] == ' ' {
-		return e.addHash(line[:sp], line[sp+3:], rows)
+	if sp := bytes.IndexByte(line, ' '); sp > 0 && len(line) > sp+2 && line[sp+2] == ' ' {
+		switch line[sp+1] {
+		case hashCode:
+			return e.addHash(line[:sp], line[sp+3:], rows)
+		case fingerprintCode:
+			return e.addFingerprint(line[:sp], line[sp+3:], rows)
+		}
 	}
 	i, ent, err := parseJournalLine(line)
 	if err != nil {
@@ -115,19 +135,38 @@ func (e *Earlier) add(line []byte, rows int) error {
 
 // addHash takes an H line: a row index and a password hash in hex.
 func (e *Earlier) addHash(index, hash []byte, rows int) error {
-	i, ok := atoi64(index)
-	var h [hashLen]byte
-	if n, err := hex.Decode(h[:], hash); !ok || err != nil || n != hashLen || len(hash) != 2*hashLen {
-		return errors.New("bad password hash line")
-	}
-	if i < 0 || i >= int64(rows) {
-		return fmt.Errorf("row %d is not in the plan", i)
+	i, h, err := parseKeyedLine(index, hash, rows)
+	if err != nil {
+		return err
 	}
 	if e.hashes == nil {
 		e.hashes = map[int32][hashLen]byte{}
 	}
-	e.hashes[int32(i)] = h
+	e.hashes[i] = h
 	return nil
+}
+
+// addFingerprint takes an R line: it is kept only when the journal is read
+// to carry rows over (e.fingerprints not nil).
+func (e *Earlier) addFingerprint(index, sum []byte, rows int) error {
+	i, h, err := parseKeyedLine(index, sum, rows)
+	if err == nil && e.fingerprints != nil {
+		e.fingerprints[i] = h
+	}
+	return err
+}
+
+// parseKeyedLine parses the row index and the hex sum of an H or R line.
+func parseKeyedLine(index, sum []byte, rows int) (int32, [hashLen]byte, error) {
+	i, ok := atoi64(index)
+	var h [hashLen]byte
+	if n, err := hex.Decode(h[:], sum); !ok || err != nil || n != hashLen || len(sum) != 2*hashLen {
+		return 0, h, errors.New("bad hash line")
+	}
+	if i < 0 || i >= int64(rows) {
+		return 0, h, fmt.Errorf("row %d is not in the plan", i)
+	}
+	return int32(i), h, nil
 }
 
 // PasswordEdited reports whether row i was last sent with a password other
@@ -139,6 +178,16 @@ func (e *Earlier) PasswordEdited(i int, password string) bool {
 	}
 	h, ok := e.hashes[int32(i)]
 	return ok && !hmac.Equal(h[:], passwordHash(e.key, password))
+}
+
+// set records rec as row i's outcome, as a journal line would.
+func (e *Earlier) set(i int, rec *report.Record) {
+	if !e.entries[i].isOutcome() {
+		e.n++
+	}
+	e.entries[i] = entry{status: statusCodes[rec.Status], attempts: int32(rec.Attempts), request: int32(rec.Request),
+		started: millis(rec.StartedAt), finished: millis(rec.FinishedAt), code: int32(rec.ErrorCode),
+		httpStatus: int32(rec.HTTPStatus), msg: rec.ErrorMessage}
 }
 
 // Len is the number of rows with a recorded outcome.

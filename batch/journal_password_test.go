@@ -1,20 +1,41 @@
 package batch
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/voxbatch/voxbatch/plan"
 	"github.com/voxbatch/voxbatch/report"
 )
 
+// passwordPlan is a plan of 10 rows whose row 2 sets password pw.
+func passwordPlan(t *testing.T, pw string) *plan.Plan {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("child_account_id,new_child_account_password,active\n")
+	for i := range 10 {
+		if i == 2 {
+			fmt.Fprintf(&b, "%d,%s,\n", 1000+i, pw)
+		} else {
+			fmt.Fprintf(&b, "%d,,false\n", 1000+i)
+		}
+	}
+	p, err := plan.Load("p.csv", strings.NewReader(b.String()), plan.Options{Format: "csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func TestJournalKeepsKeyedPasswordHashes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.state")
-	passwords := map[int]string{2: "Zx9!First-Pass"}
-	pw := func(i int) (string, bool) { p, ok := passwords[i]; return p, ok }
+	first := passwordPlan(t, "Zx9!First-Pass")
+	pw := PlanPasswords(first)
 	j, _ := openTestJournal(t, path, 10)
-	j.TrackPasswords(pw)
+	j.TrackPlan(first)
 	j.RecordSent(2)
 	j.RecordSent(4) // no password: no hash line
 	j.Record(2, &report.Record{Status: report.Applied, Attempts: 1, Request: 1})
@@ -26,8 +47,9 @@ func TestJournalKeepsKeyedPasswordHashes(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "voxbatch-journal 3 ") || !strings.HasPrefix(lines[1], "key ") || len(lines[1]) != 4+64 {
 		t.Fatalf("header and key: %q", lines[:2])
 	}
-	if !strings.HasPrefix(lines[2], "2 H ") || len(lines[2]) != 4+32 || strings.HasPrefix(lines[4], "4 H") {
-		t.Fatalf("hash lines: %q", lines)
+	if !strings.HasPrefix(lines[2], "2 H ") || len(lines[2]) != 4+32 || strings.HasPrefix(lines[4], "4 H") ||
+		!strings.HasPrefix(lines[5], "2 R ") {
+		t.Fatalf("hash and fingerprint lines: %q", lines)
 	}
 	if strings.Contains(string(data), "Pass") {
 		t.Fatalf("the journal holds the password:\n%s", data)
@@ -38,7 +60,7 @@ func TestJournalKeepsKeyedPasswordHashes(t *testing.T) {
 	if rs.Todo(2) || e.PasswordEdited(2, "Zx9!First-Pass") {
 		t.Error("the same password counts as edited")
 	}
-	passwords[2] = "Zx9!Second-Pass"
+	rs.Password = PlanPasswords(passwordPlan(t, "Zx9!Second-Pass"))
 	if !e.PasswordEdited(2, "Zx9!Second-Pass") || !rs.Todo(2) {
 		t.Error("an edited password of an applied row is not sent again")
 	}
@@ -54,20 +76,19 @@ func TestJournalKeepsKeyedPasswordHashes(t *testing.T) {
 
 func TestEditedPasswordIsNotAnUnknownOutcome(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "run.state")
-	pw := "Zx9!First-Pass"
-	password := func(int) (string, bool) { return pw, true }
-	j, _ := openTestJournal(t, path, 3)
-	j.TrackPasswords(password)
-	j.RecordSent(1) // then the run was killed
+	first := passwordPlan(t, "Zx9!First-Pass")
+	j, _ := openTestJournal(t, path, 10)
+	j.TrackPlan(first)
+	j.RecordSent(2) // then the run was killed
 	j.Close()
-	j, e := openTestJournal(t, path, 3)
+	j, e := openTestJournal(t, path, 10)
 	defer j.Close()
-	rs := &Resume{Earlier: e, Password: password}
-	if !rs.Unknown(1) {
+	rs := &Resume{Earlier: e, Password: PlanPasswords(first)}
+	if !rs.Unknown(2) {
 		t.Fatal("the lost request of the same password is not of unknown outcome")
 	}
-	pw = "Zx9!Second-Pass"
-	if rs.Unknown(1) {
+	rs.Password = PlanPasswords(passwordPlan(t, "Zx9!Second-Pass"))
+	if rs.Unknown(2) {
 		t.Error("a lost request of another password counts as maybe applied: a 535 would pass for success")
 	}
 }
@@ -77,8 +98,8 @@ func TestOlderJournalBecomesVersion3(t *testing.T) {
 	header := "voxbatch-journal 2 " + testDigest + " 10\n"
 	os.WriteFile(path, []byte(header+"3 A 1 1 0 0 0 0 \"\"\n4 S 0 0 0 0 0 0 \"\"\n"), 0o600)
 	j, e := openTestJournal(t, path, 10)
-	j.TrackPasswords(func(int) (string, bool) { return "Zx9!Pass-Word", true })
-	j.RecordSent(5)
+	j.TrackPlan(passwordPlan(t, "Zx9!Pass-Word"))
+	j.RecordSent(2)
 	j.Close()
 	if e.Status(3) != report.Applied || !e.Sent(4) {
 		t.Fatalf("version 2 lines: row 3 %q, row 4 sent %v", e.Status(3), e.Sent(4))
@@ -87,12 +108,12 @@ func TestOlderJournalBecomesVersion3(t *testing.T) {
 		t.Error("a row sent before hashes were journaled counts as edited")
 	}
 	data, _ := os.ReadFile(path)
-	if !strings.HasPrefix(string(data), "voxbatch-journal 3 ") || !strings.Contains(string(data), "\nkey ") || !strings.Contains(string(data), "\n5 H ") {
+	if !strings.HasPrefix(string(data), "voxbatch-journal 3 ") || !strings.Contains(string(data), "\nkey ") || !strings.Contains(string(data), "\n2 H ") {
 		t.Fatalf("upgraded journal:\n%s", data)
 	}
 	j, e = openTestJournal(t, path, 10)
 	defer j.Close()
-	if e.Status(3) != report.Applied || !e.PasswordEdited(5, "Zx9!Other-Word") || e.PasswordEdited(5, "Zx9!Pass-Word") {
+	if e.Status(3) != report.Applied || !e.PasswordEdited(2, "Zx9!Other-Word") || e.PasswordEdited(2, "Zx9!Pass-Word") {
 		t.Error("the upgraded journal does not read back")
 	}
 }

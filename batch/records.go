@@ -8,15 +8,17 @@ import (
 )
 
 // baseRecord is the record of row before anything is decided about it: its
-// line, and its selector and account when it is valid; an invalid row is
-// invalid, with its error as the message. A valid row gets status st.
+// line, and its selector and account when they could be read (an invalid
+// row's too); an invalid row is invalid, with its error as the message. A
+// valid row gets status st.
 func baseRecord(row *plan.Row, st report.Status) report.Record {
 	rec := report.Record{Line: row.Line, Status: st}
+	if row.Kind != 0 {
+		rec.Selector, rec.Account = row.Kind.String(), row.Account
+	}
 	if row.Err != nil {
 		rec.Status, rec.ErrorMessage = report.Invalid, oneLine(row.Err.Error())
-		return rec
 	}
-	rec.Selector, rec.Account = row.Kind.String(), row.Account
 	return rec
 }
 

@@ -140,7 +140,8 @@ type Runner struct {
 
 	nextSeq atomic.Int64
 
-	unrecognized codeStreak // requests in a row refused with one unknown code (send.go)
+	unrecognized codeStreak  // requests in a row refused with one unknown code (send.go)
+	reached      atomic.Bool // some request of the run got an answer
 }
 
 // New prepares a run of p through client.
@@ -166,15 +167,22 @@ func New(p *plan.Plan, client Client, cfg Config) *Runner {
 // Result is what a run leaves: a record for every plan row, in plan order,
 // and the counters.
 type Result struct {
+	Plan    *plan.Plan
 	Records []report.Record
 	Stats   Stats
+	Started time.Time
 	Elapsed time.Duration
 }
 
-// Summary condenses the result for people and for --summary.
+// Summary condenses the result for people and for --summary. Its ExitCode
+// is -1: the command layer knows it.
 func (res *Result) Summary() report.Summary {
-	s := report.Summary{Rows: len(res.Records), ByStatus: map[report.Status]int{},
-		Requests: res.Stats.Requests, Retries: res.Stats.Retries, Throttled: res.Stats.Throttled, Elapsed: res.Elapsed}
+	s := report.Summary{Rows: len(res.Records), ByStatus: map[report.Status]int{}, Sent: res.Stats.Done,
+		Requests: res.Stats.Requests, Retries: res.Stats.Retries, Throttled: res.Stats.Throttled, Elapsed: res.Elapsed,
+		StartedAt: res.Started, FinishedAt: res.Started.Add(res.Elapsed), ExitCode: -1}
+	if res.Plan != nil {
+		s.Plan, s.Digest = res.Plan.Source, res.Plan.Digest
+	}
 	for i := range res.Records {
 		s.ByStatus[res.Records[i].Status]++
 	}
@@ -225,6 +233,19 @@ func (r *Runner) Todo() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.todo
+}
+
+// Requests is the number of requests the run will send, retries and the
+// halves of split chunks aside.
+func (r *Runner) Requests() int { return len(r.reqs) }
+
+// Groups is the number of distinct changes the run will send.
+func (r *Runner) Groups() int {
+	seen := map[*plan.Change]bool{}
+	for i := range r.reqs {
+		seen[r.reqs[i].Change] = true
+	}
+	return len(seen)
 }
 
 // cut builds the requests from the rows still to do and says whether there
@@ -307,7 +328,7 @@ func (r *Runner) Run(ctx context.Context) (*Result, error) {
 	})
 	_ = g.Wait() // the workers return no errors: failed rows are results
 
-	res := &Result{Records: r.recs, Stats: r.Stats(), Elapsed: r.cfg.Now().Sub(start)}
+	res := &Result{Plan: r.plan, Records: r.recs, Stats: r.Stats(), Started: start, Elapsed: r.cfg.Now().Sub(start)}
 	r.mu.Lock()
 	abortErr := r.abortErr
 	r.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -55,6 +56,9 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 	log.unknown = log.unknown || o.unknown
 	err := o.err
 	streak := r.unrecognized.note(&o)
+	if err == nil || voximplant.Answered(err) {
+		r.reached.Store(true)
+	}
 	switch {
 	case o.end == stopped:
 		// The run stopped, the journal refused the sent marker, or the
@@ -66,6 +70,14 @@ func (r *Runner) send(reqCtx, dispatchCtx context.Context, req *plan.Request, ro
 		// "Try again later" to the last attempt: nothing was applied and
 		// the rows are not at fault. They stay for a rerun, not failed.
 		r.finish(rows, report.NotAttempted, err, &log)
+	case o.end == exhausted && voximplant.NotSent(err):
+		// The request never reached the API: the rows are not at fault,
+		// and stay for a rerun. If no request of the run ever reached it,
+		// the endpoint or the network is wrong: stop.
+		r.finish(rows, report.NotAttempted, err, &log)
+		if !r.reached.Load() {
+			r.abort(&AbortError{Reason: "cannot reach the API", Err: fmt.Errorf("%w: %w", ErrUnreachable, err)})
+		}
 	case o.end == exhausted:
 		r.finish(rows, report.Failed, err, &log)
 	case o.end == refused:
@@ -231,6 +243,8 @@ func (r *Runner) finish(rows []int32, st report.Status, err error, log *attemptL
 		} else {
 			rec.ErrorMessage = err.Error()
 		}
+	} else if st == report.Applied {
+		rec.HTTPStatus = http.StatusOK // the API answers a success with 200
 	}
 	if len(note) > 0 {
 		rec.ErrorMessage = note[0]

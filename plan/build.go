@@ -231,13 +231,11 @@ func (b *builder) add(r *rawRow) {
 	if first == nil && row.Dup < 0 {
 		b.checkNewEmail(&first, r, idx, kind, row.Change)
 	}
+	row.Kind = kind // 0 when the selector could not be read; an invalid row keeps it, for its report
 	if first != nil {
 		row.Change, row.Err = nil, first
-	} else {
-		row.Kind = kind
-		if kind == ByID && id == 0 && row.Dup < 0 {
-			b.allRow = idx + 1
-		}
+	} else if kind == ByID && id == 0 && row.Dup < 0 {
+		b.allRow = idx + 1
 	}
 	b.appendRow(row, acc)
 }

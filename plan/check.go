@@ -4,8 +4,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
-	_ "time/tzdata" // locations validate in a container without /usr/share/zoneinfo
 	"unicode"
 	"unicode/utf8"
 )
@@ -30,6 +28,14 @@ func parseBool(s string) (string, bool) {
 		return "false", true
 	}
 	return "", false
+}
+
+// ParseBool reads a boolean in the words a plan takes: true/false,
+// yes/no, on/off or 1/0, in any case, with spaces around ignored. ok is
+// false for anything else.
+func ParseBool(s string) (v, ok bool) {
+	norm, ok := parseBool(strings.TrimSpace(s))
+	return norm == "true", ok
 }
 
 func boolProblem(s string) error {
@@ -66,38 +72,9 @@ func checkLanguage(s string) (string, error) {
 	return "", newProblem(ErrLanguage, quote(s)+" is not a language code in the API's list")
 }
 
-// zones caches time zone checks per distinct value: LoadLocation reads and
-// parses zone data, which is far slower than the rest of a row's checks.
-type zones struct{ valid map[string]bool }
-
 // maxCached bounds each per-value cache, so that a plan of a million
 // distinct bad values does not grow it without end.
 const maxCached = 4096
-
-func (z *zones) check(s string) error {
-	ok, hit := z.valid[s]
-	if !hit {
-		ok = validZone(s)
-		if z.valid == nil {
-			z.valid = make(map[string]bool)
-		}
-		if len(z.valid) < maxCached {
-			z.valid[strings.Clone(s)] = ok
-		}
-	}
-	if !ok {
-		return newProblem(ErrLocation, quote(s)+" is not an IANA time zone (e.g. America/Los_Angeles, Etc/GMT-8)")
-	}
-	return nil
-}
-
-func validZone(s string) bool {
-	if s == "Local" || len(s) > 100 || strings.ContainsAny(s, "\x00\\") {
-		return false
-	}
-	_, err := time.LoadLocation(s)
-	return err == nil
-}
 
 // decimals caches normalized decimals per distinct value.
 type decimals struct{ norm map[string]string }

@@ -153,12 +153,12 @@ func (b *builder) checkAll(extra []*RowError) []*RowError {
 
 // invalidate makes row i, a valid row, and the rows merged into it
 // invalid, each with the problem errFor gives it (called before the row
-// changes).
+// changes). They keep their Kind and Account, which the report shows.
 func (b *builder) invalidate(i int32, errFor func(*Row) error, extra []*RowError) []*RowError {
 	for _, j := range append([]int32{i}, b.plan.dups[i]...) {
 		r := &b.plan.Rows[j]
 		re := &RowError{File: b.file, Line: r.Line, Field: r.Kind.String(), Value: r.Account, Err: errFor(r)}
-		r.Err, r.Change, r.Kind, r.Dup = re, nil, 0, -1
+		r.Err, r.Change, r.Dup = re, nil, -1
 		extra = append(extra, re)
 	}
 	delete(b.plan.dups, i)

@@ -36,8 +36,11 @@ func TestConflictNeverSent(t *testing.T) {
 		t.Errorf("rows\n got %q\nwant %q", got, want)
 	}
 	for _, r := range p.Rows[:2] {
-		if r.Valid() || r.Change != nil || r.Kind != 0 || !errors.Is(r.Err, plan.ErrConflict) {
+		if r.Valid() || r.Change != nil || !errors.Is(r.Err, plan.ErrConflict) {
 			t.Errorf("row %+v is not invalid", r)
+		}
+		if r.Kind != plan.ByID || r.Account != "1005" {
+			t.Errorf("row %+v lost its selector: the report names it", r)
 		}
 	}
 	reqs := plan.Chunk(p, nil, 50)

@@ -149,7 +149,13 @@ func TestSkipInvalid(t *testing.T) {
 		t.Fatalf("%d rows, want 5", len(p.Rows))
 	}
 	wantErr := []error{plan.ErrConflict, plan.ErrBool, nil, plan.ErrConflict, plan.ErrAll}
+	// an invalid row keeps the selector it could read; "all" refused is a
+	// selector's problem
+	wantKind := []plan.SelectorKind{plan.ByID, plan.ByID, plan.ByID, plan.ByID, 0}
 	for i, r := range p.Rows {
+		if r.Kind != wantKind[i] {
+			t.Errorf("row %d: Kind %v, want %v", i, r.Kind, wantKind[i])
+		}
 		if r.Index != i {
 			t.Errorf("row %d: Index %d", i, r.Index)
 		}
@@ -159,7 +165,7 @@ func TestSkipInvalid(t *testing.T) {
 			}
 			continue
 		}
-		if r.Err == nil || !errors.Is(r.Err, wantErr[i]) || r.Kind != 0 || r.Change != nil || r.Valid() {
+		if r.Err == nil || !errors.Is(r.Err, wantErr[i]) || r.Change != nil || r.Valid() {
 			t.Errorf("row %d: want invalid with %v, got %+v", i, wantErr[i], r)
 		}
 	}

@@ -15,9 +15,13 @@
 // their shortest form), rows with identical changes share one *Change,
 // and a second row for the same account with the same change is merged
 // into the first (Row.Dup). Every problem of the plan is reported at
-// once, with its file and line, in a *ValidationError. Plan.Digest names
-// the normalized plan: what will be done to which account, never a
-// password.
+// once, with its file and line, in a *ValidationError, which tells
+// whether Options.SkipInvalid would load the plan (Skippable); a refused
+// time zone comes with the zone probably meant (the name in its right
+// case, the Etc/GMT zone of a UTC offset, whose sign POSIX inverts, a
+// city's zone, the closest name). An invalid row keeps the selector it
+// could read, for its report. Plan.Digest names the normalized plan: what
+// will be done to which account, never a password.
 //
 // Every value is text a person can read: at most MaxValueLen bytes (an
 // email at most MaxEmailLen characters), and no control character: no C0

@@ -84,7 +84,16 @@ type ValidationError struct {
 	File   string      // the plan's name
 	Errors []*RowError // the first problems found (rows in file order), at most Options.MaxErrors
 	Count  int         // every problem found, including those not in Errors
+
+	whole bool // a problem is the plan's as a whole, not a row's
 }
+
+// Skippable reports whether Options.SkipInvalid would load the plan: every
+// problem is a row's, and the row would be kept as invalid. It is false
+// when a problem concerns the plan as a whole (its header, its syntax or
+// encoding, YAML defaults, a plan without rows): no option skips those,
+// and the rows' problems, if any, wait until they are fixed.
+func (e *ValidationError) Skippable() bool { return !e.whole && e.Count > 0 }
 
 // Error implements error.
 func (e *ValidationError) Error() string {
@@ -182,5 +191,5 @@ func (ps *problems) err() error {
 	if ps.count == 0 {
 		return nil
 	}
-	return &ValidationError{File: ps.file, Errors: ps.list, Count: ps.count}
+	return &ValidationError{File: ps.file, Errors: ps.list, Count: ps.count, whole: ps.fatal}
 }

@@ -68,7 +68,8 @@ func (p Param) IsBool() bool {
 func (p Param) Secret() bool { return p == NewChildAccountPassword }
 
 // SelectorKind says how a row names its account: the API's three selector
-// parameters. The zero value marks an invalid row.
+// parameters. The zero value marks a row whose selector could not be
+// read.
 type SelectorKind uint8
 
 // The selector kinds.
@@ -176,11 +177,44 @@ var meanings = map[string]string{
 	"balance":   "min_balance_to_notify",
 }
 
+// Closest returns the candidate at the smallest edit distance from name
+// (the first of those at the same distance), or "" when none is close
+// enough: at most a third of name's length, and at least 2, edits away.
+// It compares bytes as written: lower both sides to ignore case.
+func Closest(name string, candidates []string) string {
+	if i := closest(name, candidates, max(2, len(name)/3)); i >= 0 {
+		return candidates[i]
+	}
+	return ""
+}
+
+// closest returns the index of the candidate at the smallest edit
+// distance from name, if that is at most limit; else -1. A name longer
+// than editDistance reads has none.
+func closest(name string, candidates []string, limit int) int {
+	if len(name) > maxEditLen {
+		return -1
+	}
+	best, bestD := -1, limit+1
+	for i, c := range candidates {
+		if d := len(c) - len(name); d >= bestD || -d >= bestD {
+			continue // the distance is at least the difference in length
+		}
+		if d := editDistance(name, c); d < bestD {
+			best, bestD = i, d
+		}
+	}
+	return best
+}
+
+// maxEditLen is the most of a name editDistance reads.
+const maxEditLen = 64
+
 // editDistance is the Levenshtein distance between a and b, in bytes
 // (the names it compares are ASCII).
 func editDistance(a, b string) int {
-	if len(a) > 64 {
-		a = a[:64] // a header cell can be anything; bound the work
+	if len(a) > maxEditLen {
+		a = a[:maxEditLen] // a header cell can be anything; bound the work
 	}
 	var bufs [2][32]int // the known names are shorter: no allocation
 	prev, cur := bufs[0][:0], bufs[1][:0]

@@ -1,8 +1,10 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +18,10 @@ type Row struct {
 	Change  *Change   // the change to apply; nil for an invalid row
 	Err     *RowError // the row's first problem; non-nil only for an invalid row kept under SkipInvalid
 	Dup     int32     // -1, or Index of the first row naming the same account with the identical change (merged)
-	Kind    SelectorKind
+	// Kind is the row's selector. An invalid row keeps it, and its
+	// Account, when its selector could be read (it is then invalid for
+	// another reason); else Kind is 0. Only Valid tells a row to send.
+	Kind SelectorKind
 }
 
 // Valid reports whether the row can be sent: it has a selector and a
@@ -121,7 +126,8 @@ func LoadFile(path string, stdin io.Reader, opts Options) (*Plan, error) {
 //
 // When rows are invalid it returns a *ValidationError listing every
 // problem, unless opts.SkipInvalid is set: then invalid rows are kept with
-// Err set, Kind 0 and Change nil, and only problems of the file as a whole
+// Err set and Change nil (and their Kind and Account when the selector
+// could be read), and only problems of the file as a whole
 // (a bad header, a malformed file, bad YAML defaults, no rows) fail the
 // load. The rows of a conflict are all invalid (see the package comment). I/O
 // errors and an unknown format are returned wrapped, not as a
@@ -144,7 +150,11 @@ func Load(name string, r io.Reader, opts Options) (*Plan, error) {
 	default:
 		err = readYAML(b, r)
 	}
-	if err != nil {
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &pe) && pe.Path == name:
+		return nil, err // it names the plan: "read dir.csv: is a directory", not twice
+	case err != nil:
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	return b.finish()

@@ -14,12 +14,19 @@ import (
 // Summary counts what a run did. The zero value is an empty summary; Add
 // counts rows into it.
 type Summary struct {
+	Plan      string         // the plan file, as named
+	Digest    string         // the plan's digest
 	Rows      int            // rows in the report
 	ByStatus  map[Status]int // rows per status; missing statuses count 0
-	Requests  int            // HTTP requests sent, retries included
-	Retries   int            // requests that repeated an earlier attempt
+	Sent      int            // rows whose outcome this run decided by sending them
+	Requests  int            // HTTP requests sent: first attempts and retries
+	Retries   int            // requests that repeated an earlier one (after a transient error or a throttled answer)
 	Throttled int            // answers that throttled the client (340, 416, 162, HTTP 429)
 	Elapsed   time.Duration  // wall-clock time of the run
+	// StartedAt and FinishedAt bound the run; ExitCode is the code the
+	// process exits with (-1 until the command layer knows it).
+	StartedAt, FinishedAt time.Time
+	ExitCode              int
 }
 
 // Add counts one row with status st.
@@ -31,15 +38,16 @@ func (s *Summary) Add(st Status) {
 	s.Rows++
 }
 
-// RowsPerSecond returns the rows this run sent and decided (applied or
-// failed) per second of Elapsed, 0 when Elapsed is not positive. Rows it
-// did not send (skipped on resume, unchanged, invalid, not attempted) do
-// not count: a resume that sends nothing did no work, fast or slow.
+// RowsPerSecond returns the rows this run sent and decided (Sent) per
+// second of Elapsed, 0 when Elapsed is not positive. Rows it did not send
+// (skipped on resume, failed in an earlier run, unchanged, invalid, not
+// attempted) do not count: a resume that sends nothing did no work, fast
+// or slow.
 func (s Summary) RowsPerSecond() float64 {
 	if s.Elapsed <= 0 {
 		return 0
 	}
-	return float64(s.ByStatus[Applied]+s.ByStatus[Failed]) / s.Elapsed.Seconds()
+	return float64(s.Sent) / s.Elapsed.Seconds()
 }
 
 // order returns the statuses of ByStatus to list: every known status in
@@ -70,14 +78,21 @@ func round(x float64, decimals int) float64 {
 
 // MarshalJSON returns the summary as one JSON object, keys in this order:
 //
-//	{"rows":N,"by_status":{"applied":N,...},"requests":N,"retries":N,
-//	 "throttled":N,"elapsed_seconds":F,"rows_per_second":F}
+//	{"plan":S,"digest":S,"rows":N,"by_status":{"applied":N,...},
+//	 "rows_sent":N,"requests":N,"retries":N,"throttled":N,
+//	 "started_at":T,"finished_at":T,"elapsed_seconds":F,
+//	 "rows_per_second":F,"exit_code":N}
 //
-// by_status lists every status in display order, zeros included.
+// by_status lists every status in display order, zeros included. The
+// times are RFC 3339 in UTC with milliseconds ("" when unknown);
 // elapsed_seconds is rounded to milliseconds, rows_per_second to 0.1.
 func (s Summary) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 256)
-	b = append(b, `{"rows":`...)
+	b := make([]byte, 0, 384)
+	b = append(b, `{"plan":`...)
+	b = appendJSONString(b, s.Plan)
+	b = append(b, `,"digest":`...)
+	b = appendJSONString(b, s.Digest)
+	b = append(b, `,"rows":`...)
 	b = strconv.AppendInt(b, int64(s.Rows), 10)
 	b = append(b, `,"by_status":{`...)
 	for i, st := range s.order(true) {
@@ -88,29 +103,52 @@ func (s Summary) MarshalJSON() ([]byte, error) {
 		b = append(b, ':')
 		b = strconv.AppendInt(b, int64(s.ByStatus[st]), 10)
 	}
-	b = append(b, `},"requests":`...)
+	b = append(b, `},"rows_sent":`...)
+	b = strconv.AppendInt(b, int64(s.Sent), 10)
+	b = append(b, `,"requests":`...)
 	b = strconv.AppendInt(b, int64(s.Requests), 10)
 	b = append(b, `,"retries":`...)
 	b = strconv.AppendInt(b, int64(s.Retries), 10)
 	b = append(b, `,"throttled":`...)
 	b = strconv.AppendInt(b, int64(s.Throttled), 10)
+	b = append(b, `,"started_at":`...)
+	b = appendJSONString(b, summaryTime(s.StartedAt))
+	b = append(b, `,"finished_at":`...)
+	b = appendJSONString(b, summaryTime(s.FinishedAt))
 	b = append(b, `,"elapsed_seconds":`...)
 	b = strconv.AppendFloat(b, round(s.Elapsed.Seconds(), 3), 'f', -1, 64)
 	b = append(b, `,"rows_per_second":`...)
 	b = strconv.AppendFloat(b, round(s.RowsPerSecond(), 1), 'f', -1, 64)
+	b = append(b, `,"exit_code":`...)
+	b = strconv.AppendInt(b, int64(s.ExitCode), 10)
 	return append(b, '}'), nil
+}
+
+// summaryTime is t as the summary writes it: RFC 3339 in UTC with
+// milliseconds, "" for the zero time.
+func summaryTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
 }
 
 // SummaryJSON is the object MarshalJSON writes, decoded: what a program
 // that reads a run's summary file back gets from encoding/json.
 type SummaryJSON struct {
+	Plan           string         `json:"plan"`
+	Digest         string         `json:"digest"`
 	Rows           int            `json:"rows"`
 	ByStatus       map[string]int `json:"by_status"`
+	RowsSent       int            `json:"rows_sent"`
 	Requests       int            `json:"requests"`
 	Retries        int            `json:"retries"`
 	Throttled      int            `json:"throttled"`
+	StartedAt      string         `json:"started_at"`
+	FinishedAt     string         `json:"finished_at"`
 	ElapsedSeconds float64        `json:"elapsed_seconds"`
 	RowsPerSecond  float64        `json:"rows_per_second"`
+	ExitCode       int            `json:"exit_code"`
 }
 
 // WriteJSON writes the MarshalJSON object and a newline to w.
@@ -120,15 +158,21 @@ func (s Summary) WriteJSON(w io.Writer) error {
 	return err
 }
 
-// Text returns the summary for people, three lines ending in a newline:
+// Text returns the summary for people, lines ending in a newline:
 //
-//	rows: 400 (applied 398, failed 2)
+//	plan: plan.csv (sha256:…)
+//	rows: 400 (applied 398, failed 2), sent by this run 400
 //	requests: 9, retries: 1, throttled: 0
-//	elapsed: 1.2s, 333 rows/s
+//	elapsed: 1.2s, 333 rows/s, from 10:04:05 to 10:04:06 UTC
+//	exit code: 1
 //
-// Only statuses with rows are listed, in display order.
+// Only statuses with rows are listed, in display order; the plan, the
+// times and the exit code only when known.
 func (s Summary) Text() string {
 	var b strings.Builder
+	if s.Plan != "" {
+		fmt.Fprintf(&b, "plan: %s (%s)\n", s.Plan, s.Digest)
+	}
 	fmt.Fprintf(&b, "rows: %d", s.Rows)
 	if sts := s.order(false); len(sts) > 0 {
 		b.WriteString(" (")
@@ -140,8 +184,16 @@ func (s Summary) Text() string {
 		}
 		b.WriteString(")")
 	}
+	fmt.Fprintf(&b, ", sent by this run %d", s.Sent)
 	fmt.Fprintf(&b, "\nrequests: %d, retries: %d, throttled: %d\n", s.Requests, s.Retries, s.Throttled)
-	fmt.Fprintf(&b, "elapsed: %s, %s rows/s\n", humanDuration(s.Elapsed), humanRate(s.RowsPerSecond()))
+	fmt.Fprintf(&b, "elapsed: %s, %s rows/s", humanDuration(s.Elapsed), humanRate(s.RowsPerSecond()))
+	if !s.StartedAt.IsZero() && !s.FinishedAt.IsZero() {
+		fmt.Fprintf(&b, ", from %s to %s UTC", s.StartedAt.UTC().Format(time.TimeOnly), s.FinishedAt.UTC().Format(time.TimeOnly))
+	}
+	b.WriteString("\n")
+	if s.ExitCode >= 0 {
+		fmt.Fprintf(&b, "exit code: %d\n", s.ExitCode)
+	}
 	return b.String()
 }
 
@@ -180,13 +232,19 @@ func (s Summary) LogAttrs() []slog.Attr {
 		by = append(by, slog.Int(string(st), s.ByStatus[st]))
 	}
 	return []slog.Attr{
+		slog.String("plan", s.Plan),
+		slog.String("digest", s.Digest),
 		slog.Int("rows", s.Rows),
 		slog.Group("by_status", by...),
+		slog.Int("rows_sent", s.Sent),
 		slog.Int("requests", s.Requests),
 		slog.Int("retries", s.Retries),
 		slog.Int("throttled", s.Throttled),
+		slog.String("started_at", summaryTime(s.StartedAt)),
+		slog.String("finished_at", summaryTime(s.FinishedAt)),
 		slog.Float64("elapsed_seconds", round(s.Elapsed.Seconds(), 3)),
 		slog.Float64("rows_per_second", round(s.RowsPerSecond(), 1)),
+		slog.Int("exit_code", s.ExitCode),
 	}
 }
 

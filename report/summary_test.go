@@ -24,6 +24,9 @@ func sampleSummary() Summary {
 	s.Add(Failed)
 	s.Requests, s.Retries, s.Throttled = 9, 1, 0
 	s.Elapsed = 1200 * time.Millisecond
+	s.Plan, s.Digest, s.Sent, s.ExitCode = "plan.csv", "sha256:00ff", 400, 1
+	s.StartedAt = time.Date(2026, 12, 2, 10, 4, 5, 123e6, time.UTC)
+	s.FinishedAt = s.StartedAt.Add(s.Elapsed)
 	return s
 }
 
@@ -79,7 +82,8 @@ func TestSummaryJSONKeys(t *testing.T) {
 	}
 	if got.Rows != 400 || got.ByStatus["applied"] != 398 || got.ByStatus["failed"] != 2 ||
 		len(got.ByStatus) != len(statuses) || got.Requests != 9 || got.Retries != 1 ||
-		got.ElapsedSeconds != 1.2 || got.RowsPerSecond != 333.3 {
+		got.ElapsedSeconds != 1.2 || got.RowsPerSecond != 333.3 || got.Plan != "plan.csv" || got.Digest != "sha256:00ff" ||
+		got.RowsSent != 400 || got.ExitCode != 1 || got.StartedAt != "2026-12-02T10:04:05.123Z" || got.FinishedAt != "2026-12-02T10:04:06.323Z" {
 		t.Errorf("decoded %+v", got)
 	}
 }
@@ -90,17 +94,20 @@ func TestSummaryText(t *testing.T) {
 		s    Summary
 		want string
 	}{
-		{"run", sampleSummary(), "rows: 400 (applied 398, failed 2)\nrequests: 9, retries: 1, throttled: 0\nelapsed: 1.2s, 333 rows/s\n"},
-		{"empty", Summary{}, "rows: 0\nrequests: 0, retries: 0, throttled: 0\nelapsed: 0s, 0.0 rows/s\n"},
-		{"slow and short", Summary{Rows: 3, ByStatus: map[Status]int{Applied: 2, Failed: 1}, Elapsed: 1234567 * time.Microsecond},
-			"rows: 3 (applied 2, failed 1)\nrequests: 0, retries: 0, throttled: 0\nelapsed: 1.2s, 2.4 rows/s\n"},
-		{"sub-second", Summary{Rows: 1, ByStatus: map[Status]int{Applied: 1, Failed: 0}, Elapsed: 1234567 * time.Nanosecond},
-			"rows: 1 (applied 1)\nrequests: 0, retries: 0, throttled: 0\nelapsed: 1ms, 810 rows/s\n"},
-		{"resume that sent nothing", Summary{Rows: 5, ByStatus: map[Status]int{Skipped: 4, Failed: 0, Invalid: 1}, Elapsed: time.Millisecond},
-			"rows: 5 (invalid 1, skipped 4)\nrequests: 0, retries: 0, throttled: 0\nelapsed: 1ms, 0.0 rows/s\n"},
+		{"run", sampleSummary(), "plan: plan.csv (sha256:00ff)\nrows: 400 (applied 398, failed 2), sent by this run 400\n" +
+			"requests: 9, retries: 1, throttled: 0\nelapsed: 1.2s, 333 rows/s, from 10:04:05 to 10:04:06 UTC\nexit code: 1\n"},
+		{"empty", Summary{ExitCode: -1}, "rows: 0, sent by this run 0\nrequests: 0, retries: 0, throttled: 0\nelapsed: 0s, 0.0 rows/s\n"},
+		{"slow and short", Summary{Rows: 3, ByStatus: map[Status]int{Applied: 2, Failed: 1}, Sent: 3, Elapsed: 1234567 * time.Microsecond, ExitCode: -1},
+			"rows: 3 (applied 2, failed 1), sent by this run 3\nrequests: 0, retries: 0, throttled: 0\nelapsed: 1.2s, 2.4 rows/s\n"},
+		{"sub-second", Summary{Rows: 1, ByStatus: map[Status]int{Applied: 1, Failed: 0}, Sent: 1, Elapsed: 1234567 * time.Nanosecond, ExitCode: -1},
+			"rows: 1 (applied 1), sent by this run 1\nrequests: 0, retries: 0, throttled: 0\nelapsed: 1ms, 810 rows/s\n"},
+		// A resume whose rows failed before sent nothing: 0 rows/s, not the
+		// 818,435 rows/s of counting the earlier failures as this run's.
+		{"resume that sent nothing", Summary{Rows: 5, ByStatus: map[Status]int{Skipped: 3, Failed: 1, Invalid: 1}, Elapsed: time.Millisecond, ExitCode: 1},
+			"rows: 5 (failed 1, invalid 1, skipped 3), sent by this run 0\nrequests: 0, retries: 0, throttled: 0\nelapsed: 1ms, 0.0 rows/s\nexit code: 1\n"},
 		{"long, display order", Summary{Rows: 6, ByStatus: map[Status]int{Unchanged: 1, Invalid: 2, NotAttempted: 3},
-			Requests: 4, Retries: 2, Throttled: 1, Elapsed: 90*time.Minute + 1400*time.Millisecond},
-			"rows: 6 (invalid 2, not_attempted 3, unchanged 1)\nrequests: 4, retries: 2, throttled: 1\nelapsed: 1h30m1s, 0.0 rows/s\n"},
+			Requests: 4, Retries: 2, Throttled: 1, Elapsed: 90*time.Minute + 1400*time.Millisecond, ExitCode: -1},
+			"rows: 6 (invalid 2, not_attempted 3, unchanged 1), sent by this run 0\nrequests: 4, retries: 2, throttled: 1\nelapsed: 1h30m1s, 0.0 rows/s\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,8 +136,8 @@ func TestSummaryLog(t *testing.T) {
 	log.LogAttrs(context.Background(), slog.LevelInfo, "run finished", s.LogAttrs()...)
 	log.Info("run finished", "summary", s)
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	const attrs = `"rows":400,"by_status":{"applied":398,"failed":2},"requests":9,"retries":1,` +
-		`"throttled":0,"elapsed_seconds":1.2,"rows_per_second":333.3`
+	const attrs = `"plan":"plan.csv","digest":"sha256:00ff","rows":400,"by_status":{"applied":398,"failed":2},"rows_sent":400,"requests":9,"retries":1,` +
+		`"throttled":0,"started_at":"2026-12-02T10:04:05.123Z","finished_at":"2026-12-02T10:04:06.323Z","elapsed_seconds":1.2,"rows_per_second":333.3,"exit_code":1`
 	want := []string{
 		`{"level":"INFO","msg":"run finished",` + attrs + `}`,
 		`{"level":"INFO","msg":"run finished","summary":{` + attrs + `}}`,

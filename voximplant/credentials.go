@@ -258,13 +258,17 @@ func parsePrivateKey(s string) (*rsa.PrivateKey, error) {
 }
 
 // Warning returns a warning when the file the credentials came from is
-// readable by its group or by others, and "" otherwise (or when the
-// credentials were not loaded from a file, or on Windows).
+// readable by others (any user of the machine), and "" otherwise (or when
+// the credentials were not loaded from a file, or on Windows). A file
+// readable by its group only is not warned about: a Kubernetes Secret
+// mounted with fsGroup is group-readable by design (the group is the pod's
+// own), and a warning every pod prints is a warning operators learn to
+// ignore.
 func (c *Credentials) Warning() string {
-	if c == nil || c.path == "" || runtime.GOOS == "windows" || c.mode&0o044 == 0 {
+	if c == nil || c.path == "" || runtime.GOOS == "windows" || c.mode&0o004 == 0 {
 		return ""
 	}
-	return fmt.Sprintf("credentials file %s is readable by group or others (mode %04o); run chmod 600 %s", c.path, c.mode, c.path)
+	return fmt.Sprintf("credentials file %s is readable by others (mode %04o); run chmod 600 %s", c.path, c.mode, c.path)
 }
 
 // String describes the credentials without the key.

@@ -181,9 +181,14 @@ func TestCredentialsWarning(t *testing.T) {
 	}{
 		{0o600, false},
 		{0o400, false},
-		{0o640, true},
+		// Group-readable only: a Secret mounted with defaultMode 0400 and
+		// fsGroup is 0440; the group is the pod's own.
+		{0o440, false},
+		{0o640, false},
+		{0o660, false},
 		{0o604, true},
 		{0o644, true},
+		{0o444, true},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%04o", tt.mode), func(t *testing.T) {
@@ -196,8 +201,11 @@ func TestCredentialsWarning(t *testing.T) {
 			if (w != "") != tt.warn {
 				t.Errorf("Warning() = %q, want warning %v", w, tt.warn)
 			}
-			if tt.warn && !strings.Contains(w, path) {
-				t.Errorf("warning %q does not name the file", w)
+			if tt.warn && (!strings.Contains(w, path) || !strings.Contains(w, "readable by others")) {
+				t.Errorf("warning %q does not name the file and who can read it", w)
+			}
+			if strings.Contains(w, "group") {
+				t.Errorf("warning %q speaks of the group, which is not warned about", w)
 			}
 		})
 	}

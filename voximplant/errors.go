@@ -116,3 +116,18 @@ func clampDelay(seconds int64) time.Duration {
 // scrub replaces each secret of at least 4 characters in s by "***", in case
 // the API quotes a parameter value (a password) in a message.
 func scrub(s string, secrets []string) string { return scrubSecrets(s, secrets) }
+
+// NotSent reports whether err is a request that never reached the API: it
+// was not written (a refused connection, a name that does not resolve, a
+// TLS handshake that failed), and not because the caller's context ended.
+func NotSent(err error) bool {
+	var te *TransportError
+	return errors.As(err, &te) && !te.Written && Classify(err).Class != Canceled
+}
+
+// Answered reports whether err is an answer: the API's, or another
+// server's in its place (an *APIError of any code or status).
+func Answered(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae)
+}

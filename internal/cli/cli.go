@@ -18,6 +18,8 @@ type env struct {
 	lookupEnv func(string) (string, bool)
 	// isTerminal tells whether stderr is a terminal (progress bar or log lines).
 	isTerminal bool
+	// stdinTerminal tells whether stdin is a terminal: someone to ask.
+	stdinTerminal bool
 	// jsonLog is set by commands run with --log-format json: then every
 	// line on stderr, errors included, is a JSON object.
 	jsonLog bool
@@ -26,13 +28,14 @@ type env struct {
 
 func newEnv(b Build) *env {
 	return &env{
-		build:      b,
-		stdin:      os.Stdin,
-		stdout:     os.Stdout,
-		stderr:     os.Stderr,
-		getenv:     os.Getenv,
-		lookupEnv:  os.LookupEnv,
-		isTerminal: isTerminal(os.Stderr),
+		build:         b,
+		stdin:         os.Stdin,
+		stdout:        os.Stdout,
+		stderr:        os.Stderr,
+		getenv:        os.Getenv,
+		lookupEnv:     os.LookupEnv,
+		isTerminal:    isTerminal(os.Stderr),
+		stdinTerminal: isTerminal(os.Stdin),
 	}
 }
 

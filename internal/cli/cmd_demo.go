@@ -33,7 +33,7 @@ func demoCommand() *command {
 			})
 		})
 		fs.group("Demo", "", func() {
-			fs.StringVar(&opts.dir, "dir", "", "where the demo writes credentials and the report (default: a new temporary folder)")
+			fs.StringVar(&opts.dir, "dir", "", "where the demo writes credentials and the report (default: a new folder in $TMPDIR or /tmp, else under the working directory)")
 		})
 		// The demo is for watching: a modest pace, a little latency.
 		fs.setDefault("rate", "20")
@@ -50,17 +50,34 @@ func demoCommand() *command {
 	return c
 }
 
-func runDemo(ctx context.Context, e *env, opts *demoOptions, pos []string) error {
-	dir := opts.dir
+// demoFolder makes the folder of a demo: dir when given, else a new folder
+// in the temporary directory ($TMPDIR or /tmp), or, when that cannot be
+// used (an image with no /tmp, TMPDIR naming a missing folder), a new folder
+// under the working directory.
+func demoFolder(e *env, dir string) (string, error) {
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("demo folder: %w", err)
+			return "", fmt.Errorf("demo folder: %w", err)
 		}
-	} else {
-		var err error
-		if dir, err = os.MkdirTemp("", "voxbatch-demo-"); err != nil {
-			return fmt.Errorf("demo folder: %w", err)
-		}
+		return dir, nil
+	}
+	dir, tmpErr := os.MkdirTemp("", "voxbatch-demo-")
+	if tmpErr == nil {
+		return dir, nil
+	}
+	dir, err := os.MkdirTemp(".", "voxbatch-demo-")
+	if err != nil {
+		return "", usageErrorf("demo folder: neither the temporary directory (%v) nor the working directory (%v) can hold it", tmpErr, err).withHint(
+			"give the demo a folder: voxbatch demo --dir DIR, or set TMPDIR to a writable folder")
+	}
+	e.notef("demo: the temporary directory cannot be used (%v); the demo's files go to %s", tmpErr, dir)
+	return dir, nil
+}
+
+func runDemo(ctx context.Context, e *env, opts *demoOptions, pos []string) error {
+	dir, err := demoFolder(e, opts.dir)
+	if err != nil {
+		return err
 	}
 	if len(pos) == 0 {
 		path := filepath.Join(dir, "disable.csv")
@@ -90,11 +107,13 @@ func runDemo(ctx context.Context, e *env, opts *demoOptions, pos []string) error
 	run.credentials = creds
 	run.endpoint = endpoint
 	run.fresh = true
-	if run.report == "" {
-		run.report = filepath.Join(dir, "report.csv")
-	}
-	if run.state == "" {
-		run.state = filepath.Join(dir, "journal.state")
+	if run.reportDir == "" { // else the run's defaults, in --report-dir
+		if run.report == "" {
+			run.report = filepath.Join(dir, "report.csv")
+		}
+		if run.state == "" {
+			run.state = filepath.Join(dir, "journal.state")
+		}
 	}
 	err = runRun(ctx, e, &run, pos)
 	st := s.Stats()

@@ -27,12 +27,17 @@ type runOptions struct {
 	endpoint        string
 	timeout         time.Duration
 
-	report  string
-	summary string
+	report    string
+	reportDir string
+	summary   string
 
 	state       string
 	fresh       bool
 	retryFailed bool
+	carryOver   bool
+
+	yes   bool
+	limit int
 
 	workers        int
 	rate           float64
@@ -54,7 +59,7 @@ func (o *runOptions) register(fs *flagSet) {
 	fs.group("Plan", "voxbatch run plan.csv --skip-invalid --chunk-size 100", func() { o.plan.register(fs.FlagSet) })
 	fs.group("Review", "voxbatch run --dry-run plan.csv --review-out review.json, then voxbatch run plan.csv --review review.json", func() {
 		fs.BoolVar(&o.dryRun, "dry-run", false, "show the requests that would be sent; send nothing, need no credentials")
-		fs.StringVar(&o.output, "output", "text", "dry-run output `text|json`")
+		fs.StringVar(&o.output, "output", "text", "output `text|json`: of a dry run, its requests; of a real run, the summary as JSON on stdout")
 		fs.BoolVar(&o.preview, "preview", false, "with --dry-run: read the current state of every targeted account (needs credentials; sends no change) and show what will really change")
 		fs.BoolVar(&o.skipUnchanged, "skip-unchanged", false, "read the current state first and send nothing for accounts already in the desired state (reported unchanged)")
 		fs.StringVar(&o.reviewOut, "review-out", "", "with --dry-run: write a review `FILE` (JSON, no secrets) holding the digest, settings, requests and rows, for a change ticket")
@@ -73,14 +78,18 @@ func (o *runOptions) register(fs *flagSet) {
 		fs.Float64Var(&o.maxFailureRate, "max-failure-rate", 0, "abort once this `fraction` of finished rows failed (0: no limit)")
 		fs.IntVar(&o.minSample, "min-sample", 100, "finished rows before --max-failure-rate is checked")
 		fs.DurationVar(&o.grace, "grace", 20*time.Second, "on SIGINT/SIGTERM, how long in-flight requests may finish")
+		fs.BoolVar(&o.yes, "yes", false, "on a terminal, send without asking to type yes (never asked off a terminal, or with --expect-digest or --review)")
+		fs.IntVar(&o.limit, "limit", 0, "a canary: send at most `N` of the rows still to do, in plan order; a rerun goes on (0: no limit)")
 	})
 	fs.group("Resume", "voxbatch run plan.csv --retry-failed   (after fixing what made rows fail)", func() {
 		fs.StringVar(&o.state, "state", "", "journal `FILE` that makes a rerun resume (default <report>.state, or voxbatch-<digest>.state with --report -)")
 		fs.BoolVar(&o.fresh, "fresh", false, "start afresh: move an existing journal aside (it is kept as FILE.<time>.old)")
 		fs.BoolVar(&o.retryFailed, "retry-failed", false, "on resume, send again the rows that failed before")
+		fs.BoolVar(&o.carryOver, "carry-over", false, "the plan was edited since its journal was written: keep (as skipped) the rows the old journal applied with the same selector, account and change, send the rest; the old journal is moved aside as with --fresh")
 	})
 	fs.group("Output", "voxbatch run plan.csv --report report.jsonl --summary summary.json", func() {
-		fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv or .jsonl, - for stdout; default report-<digest>.csv); with --dry-run, rows as dry_run with their request")
+		fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv or .jsonl, - for stdout; default report-<digest>.csv, in --report-dir if given); with --dry-run, rows as dry_run with their request")
+		fs.StringVar(&o.reportDir, "report-dir", "", "existing folder `DIR` of a real run's default report and journal: DIR/report-<digest>.csv and its .state, one pair per plan (not with --report)")
 		fs.StringVar(&o.summary, "summary", "", "also write the end-of-run summary as JSON to `FILE`")
 	})
 	fs.group("Logging", "voxbatch run plan.csv --log-format json --metrics-addr :9090", func() {
@@ -107,6 +116,16 @@ func (o *runOptions) check() error {
 		return usageErrorf("--max-failures must not be negative")
 	case o.maxFailureRate < 0 || o.maxFailureRate > 1:
 		return usageErrorf("--max-failure-rate %v: want a fraction from 0 to 1", o.maxFailureRate)
+	case o.carryOver && o.fresh:
+		return usageErrorf("--carry-over and --fresh both move the journal aside; --fresh then sends every row, --carry-over keeps what was applied").withHint(
+			"pass one of them")
+	case o.output == "json" && !o.dryRun && o.report == "-":
+		return usageErrorf("--output json prints a real run's summary on stdout, where --report - writes the report").withHint(
+			"give --report a file, or leave out --output json")
+	case o.limit < 0:
+		return usageErrorf("--limit must not be negative")
+	case o.limit > 0 && o.dryRun:
+		return usageErrorf("--limit is for a real run").withHint("a dry run shows every request; --limit N then sends the first N rows")
 	case o.minSample < 1:
 		return usageErrorf("--min-sample must be at least 1")
 	case o.timeout <= 0:
@@ -119,6 +138,9 @@ func (o *runOptions) check() error {
 		return usageErrorf("--log-format %q: want text or json", o.logFormat)
 	}
 	if err := o.checkReview(); err != nil {
+		return err
+	}
+	if err := o.checkReportDir(); err != nil {
 		return err
 	}
 	if _, err := parseLevel(o.logLevel); err != nil {

@@ -81,7 +81,21 @@ func invalidRowsError(n int) error {
 		"fix them for a clean plan (exit 0); with --skip-invalid a run sends the others and reports these as invalid")
 }
 
-const validationHint = "fix these rows, or pass --skip-invalid to run the valid rows and report the others as invalid"
+// validationHint says what to do about an invalid plan: --skip-invalid
+// only where it would load the plan, since it skips rows, never a problem
+// of the plan as a whole.
+func validationHint(ve *plan.ValidationError) string {
+	switch {
+	case ve.Skippable():
+		return "fix these rows, or pass --skip-invalid to run the valid rows and report the others as invalid"
+	case errors.Is(ve, plan.ErrUnknownColumn):
+		return "fix the header: the columns are the API's parameter names; run 'voxbatch validate PLAN' after each fix"
+	case errors.Is(ve, plan.ErrNoRows):
+		return "add a row per account under the header; run 'voxbatch validate PLAN' to check it"
+	}
+	return "fix the plan as these lines say (--skip-invalid skips invalid rows, not problems of the whole plan); " +
+		"run 'voxbatch validate PLAN' after each fix"
+}
 
 // exitCode maps the final error of a command to the process exit code. It is
 // the only place that does so.
@@ -161,7 +175,7 @@ func finish(e *env, err error) int {
 				logger.Error(msg, "file", re.File, "line", re.Line, "field", re.Field, "problem", re.Error())
 			}
 			logger.Error(fmt.Sprintf("%d problems in %s; nothing was sent", ve.Count, ve.File),
-				"problems", ve.Count, "shown", len(ve.Errors), "exit_code", code, "hint", validationHint)
+				"problems", ve.Count, "shown", len(ve.Errors), "exit_code", code, "hint", validationHint(ve))
 		case errors.As(err, &ce) && ce.hint != "":
 			logger.Error(err.Error(), "exit_code", code, "hint", ce.hint)
 		default:
@@ -190,7 +204,7 @@ func printError(w io.Writer, err error) {
 			noun = "problem"
 		}
 		fmt.Fprintf(w, "voxbatch: error: %d %s in %s%s; nothing was sent\n", ve.Count, noun, ve.File, shown)
-		fmt.Fprintf(w, "voxbatch: hint: %s\n", validationHint)
+		fmt.Fprintf(w, "voxbatch: hint: %s\n", validationHint(ve))
 		return
 	}
 	// The text may quote an API's answer or a file: its control characters
@@ -213,7 +227,8 @@ func journalError(err error) error {
 	case errors.Is(err, batch.ErrLocked):
 		return mismatchError(err, lockedHint)
 	case errors.As(err, &dm):
-		return mismatchError(err, "the plan changed since the journal was written; rerun with --fresh to start afresh (the old journal is moved aside, not deleted)")
+		return mismatchError(err, "the plan changed since the journal was written: rerun with --carry-over to keep the rows already applied "+
+			"and send the rest, or with --fresh to send every row again (the old journal is moved aside, not deleted, either way)")
 	case errors.As(err, &me):
 		return usageError(err).withHint(fmt.Sprintf("voxbatch writes every line whole, so %s was edited or damaged: "+
 			"delete line %d (its row is then sent again unless a later line decides it) and rerun, "+
@@ -282,6 +297,12 @@ func withRunHint(err error) error {
 	switch {
 	case errors.Is(err, batch.ErrInterrupted):
 		ce.hint = "rerun the same command to resume; rows already applied are not sent again"
+	case errors.As(err, new(*batch.ThresholdError)):
+		ce.hint = "fix what made the rows fail (error_message in the report); a plain rerun then sends the rows not yet tried, " +
+			"and the failed ones only with --retry-failed"
+	case errors.Is(err, batch.ErrUnreachable):
+		ce.hint = "check --endpoint (it ends in /platform_api/), DNS, a proxy (HTTPS_PROXY) or a firewall; " +
+			"no row was applied or failed by it: rerun the same command once the API answers"
 	case errors.As(err, &ae) && ae.Code == voximplant.CodeAuthorizationFailed:
 		ce.hint = "check the credentials: account_id, key_id and private_key must be one service account's, as the control panel gave them"
 	case errors.As(err, &ae) && (ae.Code == voximplant.CodeUnknownCommand || ae.Code == voximplant.CodeForbiddenCommand):
@@ -308,10 +329,10 @@ func withRunHint(err error) error {
 
 // notAppliedError says how many rows a finished run did not apply, and
 // where to read why; nil when every row was applied (or skipped, or
-// unchanged).
-func notAppliedError(sum report.Summary, reportPath string) error {
-	if sum.ByStatus[report.Applied]+sum.ByStatus[report.Skipped]+sum.ByStatus[report.Unchanged] == sum.Rows {
-		return nil
+// unchanged), but for the rows --limit left for a later run.
+func notAppliedError(sum report.Summary, reportPath string, leftByLimit int) error {
+	if sum.ByStatus[report.Applied]+sum.ByStatus[report.Skipped]+sum.ByStatus[report.Unchanged]+leftByLimit == sum.Rows {
+		return nil // the rows --limit leaves are for a later run
 	}
 	var parts []string
 	for _, st := range []report.Status{report.Failed, report.Invalid, report.NotAttempted} {
@@ -326,5 +347,6 @@ func notAppliedError(sum report.Summary, reportPath string) error {
 		where = reportPath
 	}
 	return (&cliError{code: exitRowsFailed, err: err}).withHint(fmt.Sprintf(
-		"error_code and error_message in %s say why; fix the rows or the cause, then rerun the same command with --retry-failed", where))
+		"error_code and error_message in %s say why. If the cause is fixed outside the plan, rerun the same command with --retry-failed; "+
+			"if you fixed rows in the plan, rerun with --carry-over (rows already applied stay applied)", where))
 }

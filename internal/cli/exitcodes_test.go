@@ -39,7 +39,7 @@ func TestRunExitCodes(t *testing.T) {
 		{"all applied", []string{"run", good, "--credentials", creds}, exitOK, ""},
 		{"unknown account", []string{"run", mixed, "--credentials", creds}, exitRowsFailed, "1 of 3 rows not applied (failed 1)"},
 		{"auth failure", []string{"run", good, "--credentials", wrongCreds, "--fresh"}, exitAborted, "hint: check the credentials"},
-		{"threshold", []string{"run", mixed, "--credentials", creds, "--max-failures", "1", "--chunk-size", "1", "--workers", "1", "--fresh"}, exitAborted, "hint: fix the cause"},
+		{"threshold", []string{"run", mixed, "--credentials", creds, "--max-failures", "1", "--chunk-size", "1", "--workers", "1", "--fresh"}, exitAborted, "a plain rerun then sends the rows not yet tried, and the failed ones only with --retry-failed"},
 		{"summary path unwritable", []string{"run", good, "--credentials", creds, "--fresh", "--summary", filepath.Join(dir, "no", "such", "dir", "s.json")}, exitUsage, "--summary"},
 	}
 	for _, tt := range tests {

@@ -7,7 +7,10 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/voxbatch/voxbatch/plan"
 )
 
 // Flags and the environment: every flag of a command also reads
@@ -180,7 +183,7 @@ func parseFlags(fs *flagSet, e *env, args []string) ([]string, error) {
 				fs.usage()
 				return nil, errHelp
 			}
-			return nil, usageErrorf("%v", err).withHint(fmt.Sprintf("run 'voxbatch %s -h' for the flags", fs.Name()))
+			return nil, fs.parseError(err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -213,6 +216,9 @@ func parseFlags(fs *flagSet, e *env, args []string) ([]string, error) {
 			return
 		}
 		fs.fromEnv[f.Name] = name
+		if b, isBool := plan.ParseBool(v); isBoolFlag(f) && isBool {
+			v = strconv.FormatBool(b) // the words plans take: yes, on, 1…
+		}
 		if serr := fs.Set(f.Name, v); serr != nil {
 			err = usageErrorf("environment variable %s=%q: %v", name, v, serr).withHint(
 				fmt.Sprintf("it sets --%s; unset it or give a valid value", f.Name))
@@ -265,4 +271,27 @@ func checkPinningEnv(e *env, set map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// isBoolFlag tells a flag that takes no value.
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// parseError is a flag the command line got wrong, with the closest flag
+// suggested for one that does not exist.
+func (fs *flagSet) parseError(err error) error {
+	hint := fmt.Sprintf("run 'voxbatch %s -h' for the flags", fs.Name())
+	const undefined = "flag provided but not defined: "
+	if name, ok := strings.CutPrefix(err.Error(), undefined); ok {
+		name = strings.TrimLeft(name, "-")
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if c := plan.Closest(name, names); c != "" {
+			hint = fmt.Sprintf("did you mean --%s? %s", c, hint)
+		}
+		return usageErrorf("unknown flag --%s", name).withHint(hint)
+	}
+	return usageErrorf("%v", err).withHint(hint)
 }

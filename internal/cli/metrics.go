@@ -27,7 +27,7 @@ func newRunCollector(r *batch.Runner) *runCollector {
 	return &runCollector{
 		runner:    r,
 		rows:      prometheus.NewDesc("voxbatch_rows", "Plan rows by status.", []string{"status"}, nil),
-		requests:  prometheus.NewDesc("voxbatch_requests_total", "HTTP requests sent, by outcome (ok, transient, throttled, row_data, token, fatal, canceled).", []string{"outcome"}, nil),
+		requests:  prometheus.NewDesc("voxbatch_requests_total", "HTTP requests sent, by outcome (ok, transient, throttled, row_data, token, fatal, canceled, unrecognized).", []string{"outcome"}, nil),
 		retries:   prometheus.NewDesc("voxbatch_retries_total", "Attempts that repeated an earlier attempt of the same request.", nil, nil),
 		throttled: prometheus.NewDesc("voxbatch_throttled_total", "Answers that throttled the client (codes 162, 340, 416, HTTP 429).", nil, nil),
 		rate:      prometheus.NewDesc("voxbatch_rate_limit", "The shared limiter's current rate, requests per second.", nil, nil),

@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/voxbatch/voxbatch/batch"
 	"github.com/voxbatch/voxbatch/internal/lockfile"
+	"github.com/voxbatch/voxbatch/plan"
 	"github.com/voxbatch/voxbatch/report"
 	"github.com/voxbatch/voxbatch/voximplant"
 )
@@ -28,8 +31,10 @@ func (o *runOptions) credentialsSource(getenv func(string) string) (source, valu
 	return voximplant.CredentialsEnv, getenv(voximplant.CredentialsEnv)
 }
 
-// newClient loads the credentials and makes the API client of a run.
-func newClient(e *env, opts *runOptions, logger *slog.Logger) (*voximplant.Client, error) {
+// newClient loads the credentials and makes the API client of a run; it
+// keeps the credentials' account for the confirmation.
+func (s *session) newClient() (*voximplant.Client, error) {
+	e, opts := s.e, s.opts
 	source, value := opts.credentialsSource(e.getenv)
 	if value == "" {
 		return nil, usageErrorf("no credentials given").withHint(
@@ -40,7 +45,7 @@ func newClient(e *env, opts *runOptions, logger *slog.Logger) (*voximplant.Clien
 		return nil, credentialsError(err)
 	}
 	if w := creds.Warning(); w != "" {
-		logger.Warn(w)
+		s.logger.Warn(w)
 	}
 	client, err := voximplant.New(creds, voximplant.Config{
 		Endpoint:  opts.endpoint,
@@ -51,13 +56,14 @@ func newClient(e *env, opts *runOptions, logger *slog.Logger) (*voximplant.Clien
 	if err != nil {
 		return nil, clientError(err)
 	}
+	s.accountID = creds.AccountID
 	return client, nil
 }
 
 // execute is a real run: it sends the plan and writes the report, the
 // journal and the summary.
 func (s *session) execute(ctx context.Context) error {
-	client, err := newClient(s.e, s.opts, s.logger)
+	client, err := s.newClient()
 	if err != nil {
 		return err
 	}
@@ -66,24 +72,15 @@ func (s *session) execute(ctx context.Context) error {
 		return err
 	}
 	defer out.closeEarly()
-	todo, prefill := out.resume.Todo, out.resume.Prefill
-	if s.opts.skipUnchanged {
-		pv, err := s.skipUnchanged(ctx, client, out)
-		if err != nil {
-			return err
-		}
-		todo = func(i int) bool { return out.resume.Todo(i) && pv.Todo(i) }
-		prefill = func(i int, rec *report.Record) { out.resume.Prefill(i, rec); pv.Prefill(i, rec) }
-	} else if err := s.resolve(ctx, client, out.resume.Todo, nil); err != nil {
+	cfg, err := s.runConfig(ctx, client, out)
+	if err != nil {
+		return err
+	}
+	runner := batch.New(s.plan, client, cfg)
+	if err := s.confirm(runner, client.Endpoint(), s.accountID, s.opts.limit); err != nil {
 		out.discard()
 		return err
 	}
-	p := s.plan
-	s.logger.Info("starting", "plan", p.Source, "digest", p.Digest, "rows", len(p.Rows), "report", out.reportPath)
-	cfg := s.opts.batchConfig(s.logger)
-	cfg.Journal, cfg.Todo, cfg.Prefill, cfg.Unknown = out.journal, todo, prefill, out.resume.Unknown
-	cfg.OnOutcome = func(_ int, rec *report.Record) { out.stream.write(rec) }
-	runner := batch.New(p, client, cfg)
 	stopMetrics, err := serveMetrics(s.opts.metricsAddr, runner, s.logger)
 	if err != nil {
 		return err
@@ -92,11 +89,69 @@ func (s *session) execute(ctx context.Context) error {
 	if err := out.stream.open(runner); err != nil {
 		return err
 	}
-	pr := startProgress(s.e.stderr, s.e.isTerminal && s.opts.logFormat == "text", s.logger, s.opts.progressInterval,
-		runner.Stats, runner.Todo)
+	defer context.AfterFunc(ctx, func() { s.acknowledgeInterrupt(runner) })()
+	pr := startProgress(s.term, s.logger, s.opts.progressInterval, runner.Stats, runner.Todo)
 	res, runErr := runner.Run(ctx)
 	pr.end()
+	if errors.Is(runErr, batch.ErrUnreachable) {
+		runErr = fmt.Errorf("cannot reach %s: %w", endpointHost(client.Endpoint()), runErr)
+	}
 	return s.finishRun(out, res, runErr)
+}
+
+// runConfig settles which rows the run sends, and how: the resume's rows
+// still to do, less those --skip-unchanged finds in the desired state (a
+// plan that mixes selector kinds resolved on the way), cut to --limit.
+func (s *session) runConfig(ctx context.Context, client batch.Client, out *outputs) (batch.Config, error) {
+	cfg := s.opts.batchConfig(s.logger)
+	todo, prefill := out.resume.Todo, out.resume.Prefill
+	if s.opts.skipUnchanged {
+		pv, err := s.skipUnchanged(ctx, client, out)
+		if err != nil {
+			return cfg, err
+		}
+		todo = func(i int) bool { return out.resume.Todo(i) && pv.Todo(i) }
+		prefill = func(i int, rec *report.Record) { out.resume.Prefill(i, rec); pv.Prefill(i, rec) }
+	} else if err := s.resolve(ctx, client, out.resume.Todo, nil); err != nil {
+		out.discard()
+		return cfg, err
+	}
+	if s.opts.limit > 0 {
+		todo, out.leftByLimit = limitRows(s.plan, todo, s.opts.limit)
+	}
+	p := s.plan
+	s.logger.Info("starting", "plan", p.Source, "digest", p.Digest, "rows", len(p.Rows), "report", out.reportPath)
+	cfg.Journal, cfg.Todo, cfg.Prefill, cfg.Unknown = out.journal, todo, prefill, out.resume.Unknown
+	cfg.OnOutcome = func(_ int, rec *report.Record) { out.stream.write(rec) }
+	return cfg, nil
+}
+
+// limitRows cuts todo to the first n rows still to do, in plan order (a
+// row merged into another counts with it), for --limit. It returns the
+// rows left for a later run.
+func limitRows(p *plan.Plan, todo func(int) bool, n int) (func(int) bool, int) {
+	chosen := make(map[int]bool, n)
+	left := 0
+	for i := range p.Rows {
+		r := &p.Rows[i]
+		if !r.Valid() || r.Dup >= 0 || (todo != nil && !todo(i)) {
+			continue
+		}
+		rows := 1 + len(p.Dups(i))
+		if len(chosen) < n {
+			chosen[i] = true
+		} else {
+			left += rows
+		}
+	}
+	return func(i int) bool { return chosen[i] }, left
+}
+
+// acknowledgeInterrupt tells, as soon as the first signal comes, what the
+// run does now and how to stop it at once.
+func (s *session) acknowledgeInterrupt(runner *batch.Runner) {
+	s.logger.Warn(fmt.Sprintf("interrupted: finishing %d requests in flight (up to %s); Ctrl-C again stops now",
+		runner.Stats().InFlight, s.opts.grace))
 }
 
 // outputs are the files of a real run, opened before anything is sent.
@@ -107,7 +162,10 @@ type outputs struct {
 	reportLock *lockfile.Lock // nil for a report on stdout
 	journal    *batch.Journal
 	resume     *batch.Resume
-	summary    *os.File // nil without --summary
+	// leftByLimit is the rows --limit leaves for a later run: they are
+	// not_attempted, and that is not a failure.
+	leftByLimit int
+	summary     *os.File // nil without --summary
 }
 
 // openOutputs settles the paths of the report and the journal, refuses
@@ -118,7 +176,7 @@ type outputs struct {
 func (s *session) openOutputs() (*outputs, error) {
 	out := &outputs{reportPath: s.opts.report}
 	if out.reportPath == "" {
-		out.reportPath = reportPathFor(s.plan.Digest)
+		out.reportPath = filepath.Join(s.opts.reportDir, reportPathFor(s.plan.Digest))
 	}
 	var err error
 	if out.format, err = report.FormatFor(out.reportPath, ""); err != nil {
@@ -218,25 +276,33 @@ func (s *session) finishRun(out *outputs, res *batch.Result, runErr error) error
 	if err := out.stream.close(); err != nil {
 		s.logger.Warn("the report could not be written as the run went", "error", err)
 	}
-	var post []error // what failed after rows were sent: exit 1, not 2
+	var post []error // what failed after rows were sent: exit 5, not 2
 	recs := res.Records
 	if err := report.Finalize(out.reportPath, s.e.stdout, out.format, len(recs), func(i int) report.Record { return recs[i] }); err != nil {
 		post = append(post, fmt.Errorf("write the report: %w", err))
 	} else if err := out.stream.stream.RemoveTemp(); err != nil {
 		s.logger.Warn("the live report could not be removed; the next run removes it", "error", err)
 	}
-	sum := res.Summary()
-	if err := s.printSummary(sum, out.reportPath, out.summary); err != nil {
-		post = append(post, err)
-	}
-	out.summary = nil // printSummary closed it
 	if err := out.journal.Close(); err != nil {
 		post = append(post, fmt.Errorf("close the journal: %w", err))
 	}
 	if err := out.reportLock.Release(); err != nil {
 		s.logger.Warn("the report's lock file could not be removed", "error", err)
 	}
-	return runError(runErr, notAppliedError(sum, out.reportPath), errors.Join(post...))
+	if out.leftByLimit > 0 {
+		s.e.notef("--limit: %d rows left for a later run; rerun the same command, with or without --limit, to go on", out.leftByLimit)
+	}
+	sum := res.Summary()
+	notApplied := notAppliedError(sum, out.reportPath, out.leftByLimit)
+	err := runError(runErr, notApplied, errors.Join(post...))
+	sum.ExitCode = exitCode(err)
+	if serr := s.printSummary(sum, out.reportPath, out.summary); serr != nil {
+		// The summary file is the last output: its loss is told, and
+		// counts as an output that could not be written.
+		err = runError(runErr, notApplied, errors.Join(append(post, serr)...))
+	}
+	out.summary = nil // printSummary closed it
+	return err
 }
 
 // skipUnchanged is the first step of `run --skip-unchanged`: it reads the
@@ -267,7 +333,32 @@ func (s *session) skipUnchanged(ctx context.Context, client batch.Client, out *o
 	return pv, nil
 }
 
-// reportPathFor is the default report file of a plan.
+// checkReportDir refuses a --report-dir that is not an existing folder, or
+// that comes with --report (which names the report itself).
+func (o *runOptions) checkReportDir() error {
+	if o.reportDir == "" {
+		return nil
+	}
+	if o.report != "" {
+		return usageErrorf("--report-dir and --report: give one").withHint(
+			"--report names the report; --report-dir only the folder of the default report-<digest>.csv")
+	}
+	fi, err := os.Stat(o.reportDir)
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the path is already in the message
+	}
+	switch {
+	case err != nil:
+		return usageErrorf("--report-dir %s: %v", o.reportDir, err)
+	case !fi.IsDir():
+		return usageErrorf("--report-dir %s: not a directory", o.reportDir)
+	}
+	return nil
+}
+
+// reportPathFor is the default report file of a plan; openOutputs puts it
+// in --report-dir when that is given.
 func reportPathFor(digest string) string {
 	return fmt.Sprintf("report-%s.csv", shortDigest(digest))
 }
@@ -293,7 +384,8 @@ func journalPathFor(reportPath, digest string) string {
 // --fresh) and tells what earlier runs left.
 func (s *session) openJournal(path string) (*batch.Journal, *batch.Resume, error) {
 	opts, p := s.opts, s.plan
-	if opts.fresh {
+	var carry *batch.CarryOver
+	if opts.fresh || opts.carryOver {
 		moved, err := batch.MoveAside(path, time.Now())
 		if err != nil {
 			return nil, nil, journalError(err)
@@ -301,14 +393,27 @@ func (s *session) openJournal(path string) (*batch.Journal, *batch.Resume, error
 		if moved != "" {
 			s.logger.Info("starting afresh; the old journal is kept", "moved_to", moved)
 		}
+		if moved != "" && opts.carryOver {
+			if carry, err = batch.ReadCarryOver(moved); err != nil {
+				return nil, nil, journalError(err)
+			}
+		}
 	}
 	j, earlier, err := batch.OpenJournal(path, p.Digest, len(p.Rows))
 	if err != nil {
 		return nil, nil, journalError(err)
 	}
-	passwords := batch.PlanPasswords(p)
-	j.TrackPasswords(passwords)
-	rs := &batch.Resume{Earlier: earlier, RetryFailed: opts.retryFailed, Password: passwords}
+	j.TrackPlan(p)
+	if carry != nil {
+		n, err := carry.Apply(j, earlier, p)
+		if err != nil {
+			j.Close()
+			return nil, nil, journalError(err)
+		}
+		s.logger.Info("carried over the rows the old journal applied with the same selector, account and change",
+			"rows", n, "old_journal", carry.Path)
+	}
+	rs := &batch.Resume{Earlier: earlier, RetryFailed: opts.retryFailed, Password: batch.PlanPasswords(p)}
 	if earlier.Len() > 0 {
 		done, failed := rs.Counts()
 		s.logger.Info("resuming from the journal", "journal", path, "done_before", done, "failed_before", failed,
@@ -334,6 +439,10 @@ func createSummary(path string) (*os.File, error) {
 // printSummary writes the end-of-run summary to stderr (text or a log line)
 // and, with --summary, as JSON to its file, which it closes.
 func (s *session) printSummary(sum report.Summary, reportPath string, f *os.File) error {
+	if s.opts.output == "json" {
+		// --output json: the summary is the command's output.
+		_ = sum.WriteJSON(s.e.stdout)
+	}
 	if s.opts.logFormat == "json" {
 		s.logger.LogAttrs(context.Background(), slog.LevelInfo, "summary",
 			append(sum.LogAttrs(), slog.String("report", reportPath))...)

@@ -67,7 +67,7 @@ type previewChange struct {
 // preview is `run --dry-run --preview`: the reads and what they show. It
 // sends no change.
 func (s *session) preview(ctx context.Context) error {
-	client, err := newClient(s.e, s.opts, s.logger)
+	client, err := s.newClient()
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,11 @@ type session struct {
 	plan   *plan.Plan
 	logger *slog.Logger
 
+	term *termWriter // a real run's stderr on a terminal, nil elsewhere
+
+	// accountID is the credentials' account, once newClient loaded them.
+	accountID int64
+
 	// The dry modes' view of the whole plan.
 	sum  plan.Summary
 	reqs []plan.Request
@@ -36,7 +41,15 @@ func newSession(e *env, opts *runOptions, pos []string) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{e: e, opts: opts, plan: p, logger: newLogger(e.stderr, opts.logFormat, opts.logLevel)}
+	s := &session{e: e, opts: opts, plan: p}
+	logTo := e.stderr
+	if e.isTerminal && opts.logFormat == "text" && !opts.dryRun {
+		// A real run on a terminal shows a bar: its log lines go through
+		// the same writer, which keeps the two apart.
+		s.term = &termWriter{w: e.stderr}
+		logTo = s.term
+	}
+	s.logger = newLogger(logTo, opts.logFormat, opts.logLevel)
 	if err := pinDigest(opts, p, s.logger); err != nil {
 		return nil, err
 	}

@@ -2,12 +2,16 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/voxbatch/voxbatch/report"
 	"github.com/voxbatch/voxbatch/voxsim"
 )
 
@@ -35,5 +39,296 @@ func TestErrorsShowControlCharactersEscaped(t *testing.T) {
 	printError(&b, errors.New("api error 1: proxy says \x1b[31mred\x1b[0m\u202e"))
 	if strings.ContainsAny(b.String(), "\x1b\u202e") || !strings.Contains(b.String(), `\x1b[31mred`) {
 		t.Errorf("printed %q", b.String())
+	}
+}
+
+// terminalEnv is a test env whose stdin and stderr count as terminals, with
+// answer typed on stdin.
+func terminalEnv(answer string) (*env, *strings.Builder) {
+	e, _, errb := testEnv(nil)
+	e.isTerminal, e.stdinTerminal = true, true
+	e.stdin = strings.NewReader(answer)
+	var all strings.Builder
+	e.stderr = &multiWriter{errb, &all}
+	return e, &all
+}
+
+type multiWriter struct {
+	a, b interface{ Write([]byte) (int, error) }
+}
+
+func (m *multiWriter) Write(p []byte) (int, error) {
+	m.a.Write(p)
+	return m.b.Write(p)
+}
+
+func TestConfirmOnATerminal(t *testing.T) {
+	s, endpoint, creds := startInProcessSim(t, voxsim.Config{Accounts: 20})
+	dir := t.TempDir()
+	planPath := filepath.Join(dir, "plan.csv")
+	os.WriteFile(planPath, []byte("child_account_id,active\nall,false\n"), 0o644)
+	reportPath := filepath.Join(dir, "r.csv")
+	args := []string{"run", planPath, "--credentials", creds, "--endpoint", endpoint, "--report", reportPath, "--allow-all"}
+	for _, answer := range []string{"no\n", "", "y\n", "YES please\n"} {
+		e, errb := terminalEnv(answer)
+		if code := dispatch(context.Background(), e, args); code != exitUsage || !strings.Contains(errb.String(), "cancelled") {
+			t.Fatalf("answer %q: exit %d\n%s", answer, code, errb)
+		}
+		for _, want := range []string{"ALL child accounts", "127.0.0.1", "as account", "Type yes"} {
+			if !strings.Contains(errb.String(), want) {
+				t.Errorf("the question lacks %q:\n%s", want, errb)
+			}
+		}
+	}
+	if n := s.Stats().ByMethod["SetChildAccountInfo"]; n != 0 {
+		t.Fatalf("a cancelled run sent %d requests", n)
+	}
+	if _, err := os.Stat(reportPath + ".state"); err == nil {
+		t.Error("a cancelled run left a journal")
+	}
+	e, errb := terminalEnv("yes\n")
+	if code := dispatch(context.Background(), e, args); code != exitOK {
+		t.Fatalf("yes: exit %d\n%s", code, errb)
+	}
+	// No question with --yes, or with a pinned plan; none off a terminal.
+	p := writePlan(t, dir, 3)
+	for _, extra := range [][]string{{"--yes"}, {"--expect-digest", digestOf(t, p)}} {
+		e, errb := terminalEnv("")
+		if code := dispatch(context.Background(), e, append([]string{"run", p, "--credentials", creds, "--endpoint", endpoint,
+			"--report", filepath.Join(t.TempDir(), "r.csv")}, extra...)); code != exitOK || strings.Contains(errb.String(), "Type yes") {
+			t.Errorf("%v: exit %d\n%s", extra, code, errb)
+		}
+	}
+}
+
+func digestOf(t *testing.T, path string) string {
+	t.Helper()
+	e, out, _ := testEnv(nil)
+	dispatch(context.Background(), e, []string{"validate", path})
+	for _, line := range strings.Split(out.String(), "\n") {
+		if d, ok := strings.CutPrefix(line, "plan digest: "); ok {
+			return d
+		}
+	}
+	t.Fatal("no digest")
+	return ""
+}
+
+func TestLimitIsACanary(t *testing.T) {
+	s, endpoint, creds := startInProcessSim(t, voxsim.Config{Accounts: 20})
+	dir := t.TempDir()
+	planPath := writePlan(t, dir, 10)
+	reportPath := filepath.Join(dir, "r.csv")
+	args := []string{"run", planPath, "--credentials", creds, "--endpoint", endpoint, "--report", reportPath}
+	e, _, errb := testEnv(nil)
+	if code := dispatch(context.Background(), e, append(args, "--limit", "3")); code != exitOK {
+		t.Fatalf("--limit 3: exit %d\n%s", code, errb)
+	}
+	if !strings.Contains(errb.String(), "7 rows left for a later run") {
+		t.Errorf("the run does not say what is left:\n%s", errb)
+	}
+	rows := readReport(t, reportPath)
+	for i, r := range rows {
+		want := "not_attempted"
+		if i < 3 {
+			want = "applied"
+		}
+		if r["status"] != want {
+			t.Errorf("line %s: %s, want %s", r["line"], r["status"], want)
+		}
+	}
+	if n := len(s.ChangedAccounts()); n != 3 {
+		t.Errorf("%d accounts changed, want 3", n)
+	}
+	e, _, errb = testEnv(nil)
+	if code := dispatch(context.Background(), e, args); code != exitOK {
+		t.Fatalf("the rerun: exit %d\n%s", code, errb)
+	}
+	counts := map[string]int{}
+	for _, r := range readReport(t, reportPath) {
+		counts[r["status"]]++
+	}
+	if counts["skipped"] != 3 || counts["applied"] != 7 {
+		t.Errorf("the rerun: %v", counts)
+	}
+}
+
+func TestInterruptIsAcknowledgedAtOnce(t *testing.T) {
+	_, endpoint, creds := startInProcessSim(t, voxsim.Config{Accounts: 200, Latency: 300 * time.Millisecond})
+	dir := t.TempDir()
+	planPath := writePlan(t, dir, 200)
+	for _, format := range []string{"text", "json"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		e, _, errb := testEnv(nil)
+		var mu sync.Mutex
+		e.stderr = lockedWriter{&mu, errb}
+		done := make(chan int, 1)
+		go func() {
+			done <- dispatch(ctx, e, []string{"run", planPath, "--credentials", creds, "--endpoint", endpoint, "--fresh",
+				"--report", filepath.Join(dir, "r.csv"), "--rate", "50", "--chunk-size", "1", "--workers", "4", "--log-format", format})
+		}()
+		time.Sleep(400 * time.Millisecond)
+		cancel()
+		time.Sleep(100 * time.Millisecond) // far less than the requests in flight take
+		mu.Lock()
+		got := errb.String()
+		mu.Unlock()
+		if !strings.Contains(got, "interrupted: finishing") || !strings.Contains(got, "Ctrl-C again stops now") {
+			t.Errorf("%s: no acknowledgement 100ms after the signal:\n%s", format, got)
+		}
+		if code := <-done; code != exitInterrupted {
+			t.Errorf("%s: exit %d", format, code)
+		}
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  interface{ Write([]byte) (int, error) }
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func TestUnreachableAPIIsNotARowFailure(t *testing.T) {
+	s, endpoint, creds := startInProcessSim(t, voxsim.Config{Accounts: 20})
+	dir := t.TempDir()
+	planPath := writePlan(t, dir, 20)
+	reportPath := filepath.Join(dir, "r.csv")
+	dead := "http://" + freeAddr(t) + "/platform_api/" // nothing listens there
+	e, _, errb := testEnv(nil)
+	code := dispatch(context.Background(), e, []string{"run", planPath, "--credentials", creds, "--endpoint", dead,
+		"--report", reportPath, "--max-attempts", "2", "--chunk-size", "5", "--rate", "100"})
+	if code != exitAborted {
+		t.Fatalf("exit %d, want 3\n%s", code, errb)
+	}
+	host := strings.TrimSuffix(strings.TrimPrefix(dead, "http://"), "/platform_api/")
+	if !strings.Contains(errb.String(), "cannot reach "+host) || !strings.Contains(errb.String(), "hint: check --endpoint") {
+		t.Errorf("the error does not say what to check:\n%s", errb)
+	}
+	for _, r := range readReport(t, reportPath) {
+		if r["status"] != "not_attempted" {
+			t.Fatalf("line %s is %s, want not_attempted", r["line"], r["status"])
+		}
+	}
+	// A plain rerun, with the API there, sends them all.
+	e, _, errb = testEnv(nil)
+	if code := dispatch(context.Background(), e, []string{"run", planPath, "--credentials", creds, "--endpoint", endpoint,
+		"--report", reportPath}); code != exitOK || len(s.ChangedAccounts()) != 20 {
+		t.Fatalf("rerun: exit %d, %d accounts changed\n%s", code, len(s.ChangedAccounts()), errb)
+	}
+}
+
+func TestCarryOverAnEditedPlan(t *testing.T) {
+	s, endpoint, creds := startInProcessSim(t, voxsim.Config{Accounts: 20})
+	dir := t.TempDir()
+	planPath := filepath.Join(dir, "plan.csv")
+	reportPath := filepath.Join(dir, "r.csv")
+	run := func(extra ...string) (int, string) {
+		e, _, errb := testEnv(nil)
+		code := dispatch(context.Background(), e, append([]string{"run", planPath, "--credentials", creds, "--endpoint", endpoint,
+			"--report", reportPath}, extra...))
+		return code, errb.String()
+	}
+	// A password row and a row with a typo that fails.
+	os.WriteFile(planPath, []byte("child_account_id,new_child_account_password,active\n1000,Zx9!First-Pass,\n1001,,false\n99999,,false\n"), 0o644)
+	if code, msg := run(); code != exitRowsFailed || !strings.Contains(msg, "--carry-over") {
+		t.Fatalf("first run: exit %d, want 1 with a hint naming --carry-over\n%s", code, msg)
+	}
+	// The typo is fixed in the plan: another plan for the journal.
+	os.WriteFile(planPath, []byte("child_account_id,new_child_account_password,active\n1000,Zx9!First-Pass,\n1001,,false\n1002,,false\n"), 0o644)
+	if code, msg := run("--retry-failed"); code != exitMismatch || !strings.Contains(msg, "--carry-over") {
+		t.Fatalf("edited plan: exit %d, want 4 naming --carry-over\n%s", code, msg)
+	}
+	if code, msg := run("--carry-over"); code != exitOK {
+		t.Fatalf("--carry-over: exit %d\n%s", code, msg)
+	}
+	rows := readReport(t, reportPath)
+	for i, want := range []string{"skipped", "skipped", "applied"} {
+		if rows[i]["status"] != want {
+			t.Errorf("line %s: %s, want %s", rows[i]["line"], rows[i]["status"], want)
+		}
+	}
+	if a, _ := s.Account(1000); a.PasswordChanges != 1 {
+		t.Errorf("the password was sent %d times, want once (a resend fails with 535)", a.PasswordChanges)
+	}
+	old, _ := filepath.Glob(reportPath + ".state.*.old")
+	if len(old) != 1 {
+		t.Errorf("the old journal is not kept aside: %v", old)
+	}
+	if code, msg := run("--carry-over", "--fresh"); code != exitUsage {
+		t.Errorf("--carry-over --fresh: exit %d\n%s", code, msg)
+	}
+}
+
+func TestUnknownFlagGetsTheClosest(t *testing.T) {
+	e, _, errb := testEnv(nil)
+	if code := dispatch(context.Background(), e, []string{"run", "--chunk-siz", "5", "samples/disable.csv"}); code != exitUsage {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(errb.String(), "unknown flag --chunk-siz") || !strings.Contains(errb.String(), "did you mean --chunk-size?") {
+		t.Errorf("no suggestion:\n%s", errb)
+	}
+	e, _, errb = testEnv(nil)
+	dispatch(context.Background(), e, []string{"validate", "--zzzzzzzzzz", "samples/disable.csv"})
+	if strings.Contains(errb.String(), "did you mean") {
+		t.Errorf("a far name got a suggestion:\n%s", errb)
+	}
+}
+
+func TestBooleanVariablesTakePlanWords(t *testing.T) {
+	for _, word := range []string{"yes", "YES", "on", "1", "true"} {
+		e, out, errb := testEnv(map[string]string{"VOXBATCH_DRY_RUN": word})
+		if code := dispatch(context.Background(), e, []string{"run", "samples/disable.csv"}); code != exitOK || !strings.Contains(out.String(), "dry run: nothing was sent") {
+			t.Errorf("VOXBATCH_DRY_RUN=%s: exit %d\n%s", word, code, errb)
+		}
+	}
+	e, _, errb := testEnv(map[string]string{"VOXBATCH_DRY_RUN": "maybe"})
+	if code := dispatch(context.Background(), e, []string{"run", "samples/disable.csv"}); code != exitUsage {
+		t.Errorf("VOXBATCH_DRY_RUN=maybe: exit %d\n%s", code, errb)
+	}
+}
+
+func TestSummaryTellsTheRun(t *testing.T) {
+	_, endpoint, creds := startInProcessSim(t, voxsim.Config{Accounts: 20})
+	dir := t.TempDir()
+	planPath := filepath.Join(dir, "plan.csv")
+	os.WriteFile(planPath, []byte("child_account_id,active\n1000,false\n1001,false\n99999,false\n"), 0o644)
+	reportPath := filepath.Join(dir, "r.csv")
+	run := func() (int, report.SummaryJSON, string) {
+		e, out, errb := testEnv(nil)
+		code := dispatch(context.Background(), e, []string{"run", planPath, "--credentials", creds, "--endpoint", endpoint,
+			"--report", reportPath, "--output", "json", "--chunk-size", "1"})
+		var sum report.SummaryJSON
+		if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+			t.Fatalf("stdout is not the summary: %v\n%s", err, out)
+		}
+		return code, sum, errb.String()
+	}
+	code, sum, errs := run()
+	if code != exitRowsFailed || sum.ExitCode != exitRowsFailed || sum.Plan != planPath || !strings.HasPrefix(sum.Digest, "sha256:") ||
+		sum.RowsSent != 3 || sum.StartedAt == "" || sum.FinishedAt == "" {
+		t.Fatalf("first run: exit %d, summary %+v\n%s", code, sum, errs)
+	}
+	if !strings.Contains(errs, "exit code: 1") || !strings.Contains(errs, "sent by this run 3") {
+		t.Errorf("the text summary lacks the exit code or the rows sent:\n%s", errs)
+	}
+	for _, r := range readReport(t, reportPath) {
+		if r["http_status"] != "200" {
+			t.Errorf("line %s (%s): http_status %q, want 200", r["line"], r["status"], r["http_status"])
+		}
+	}
+	// A rerun that sends nothing did no work: no rows sent, 0 rows/s.
+	code, sum, _ = run()
+	if code != exitRowsFailed || sum.RowsSent != 0 || sum.RowsPerSecond != 0 || sum.Requests != 0 {
+		t.Errorf("rerun: exit %d, summary %+v", code, sum)
+	}
+	e, _, errb := testEnv(nil)
+	if code := dispatch(context.Background(), e, []string{"run", planPath, "--credentials", creds, "--endpoint", endpoint,
+		"--report", "-", "--output", "json"}); code != exitUsage {
+		t.Errorf("--output json with --report -: exit %d\n%s", code, errb)
 	}
 }

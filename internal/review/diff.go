@@ -16,8 +16,8 @@ const maxListed = 10
 // body of the message of a refused --review.
 type Diff struct {
 	changed    []string // "line 12 (child_account_id 1011): active false → true"
-	added      []int    // lines of the plan
-	removed    []int    // lines of the reviewed plan
+	added      []*Row   // rows of the plan
+	removed    []*Row   // rows of the reviewed plan
 	invalidWas []int
 	invalidNow []int
 	reordered  bool
@@ -58,23 +58,44 @@ func Compare(old, cur []Row) *Diff {
 		n := seen[k]
 		seen[k]++
 		if n >= len(byKey[k]) {
-			d.added = append(d.added, r.Line)
+			d.added = append(d.added, r)
 			continue
 		}
 		if c := changeDiff(byKey[k][n].Change, r.Change); c != "" {
-			d.changed = append(d.changed, fmt.Sprintf("line %d (%s %s): %s", r.Line, Quote(r.Selector), Quote(r.Account), c))
+			d.changed = append(d.changed, rowName(r)+": "+c)
 		}
 	}
 	for k, rows := range byKey {
-		for _, r := range rows[min(seen[k], len(rows)):] {
-			d.removed = append(d.removed, r.Line)
-		}
+		d.removed = append(d.removed, rows[min(seen[k], len(rows)):]...)
 	}
-	slices.Sort(d.removed)
+	slices.SortFunc(d.removed, func(a, b *Row) int { return a.Line - b.Line })
 	if len(d.changed)+len(d.added)+len(d.removed) == 0 && len(d.invalidWas) == len(d.invalidNow) {
 		d.reordered = len(old) == len(cur) && !sameOrder(old, cur)
 	}
 	return d
+}
+
+// rowName is "line 12 (child_account_id 1011)".
+func rowName(r *Row) string {
+	return fmt.Sprintf("line %d (%s %s)", r.Line, Quote(r.Selector), Quote(r.Account))
+}
+
+// rowList names rows by line and account, the first maxListed of them and
+// the count: "line 5 (child_account_id 1004), line 6 (child_account_id
+// 1005)".
+func rowList(rows []*Row) string {
+	var b strings.Builder
+	for i, r := range rows {
+		if i == maxListed {
+			fmt.Fprintf(&b, ", … (%d in all)", len(rows))
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(rowName(r))
+	}
+	return b.String()
 }
 
 func sameOrder(a, b []Row) bool {
@@ -124,10 +145,10 @@ func (d *Diff) String() string {
 		lines = append(lines, "  "+c)
 	}
 	if n := len(d.added); n > 0 {
-		lines = append(lines, fmt.Sprintf("  %s added: %s", Plural(n, "row"), LineList(d.added)))
+		lines = append(lines, fmt.Sprintf("  %s added: %s", Plural(n, "row"), rowList(d.added)))
 	}
 	if n := len(d.removed); n > 0 {
-		lines = append(lines, fmt.Sprintf("  %s removed: %s of the reviewed plan", Plural(n, "row"), LineList(d.removed)))
+		lines = append(lines, fmt.Sprintf("  %s removed: %s of the reviewed plan", Plural(n, "row"), rowList(d.removed)))
 	}
 	if len(d.invalidWas) != len(d.invalidNow) { // lines alone shift when rows are added
 		lines = append(lines, fmt.Sprintf("  invalid rows: %d in the review (%s), %d now (%s)",

@@ -2,6 +2,7 @@ package review
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,7 +25,11 @@ func TestCompare(t *testing.T) {
 		{"email case is no change", []Row{row(2, "A@x.test", off)}, []Row{row(2, "a@X.test", off)},
 			"  no row differs from the review file: it may come from another voxbatch version, or have been edited"},
 		{"a second row for an account", []Row{row(2, "a@x.test", off)}, []Row{row(2, "a@x.test", off), row(3, "a@x.test", off)},
-			"  1 row added: line 3"},
+			"  1 row added: line 3 (child_account_email a@x.test)"},
+		{"rows added and removed name their accounts", []Row{row(2, "a@x.test", off), row(3, "b@x.test", off), row(4, "c d@x.test", off)},
+			[]Row{row(2, "a@x.test", off), row(3, "e@x.test", off), row(4, "f@x.test", off)},
+			"  2 rows added: line 3 (child_account_email e@x.test), line 4 (child_account_email f@x.test)\n" +
+				`  2 rows removed: line 3 (child_account_email b@x.test), line 4 (child_account_email "c d@x.test") of the reviewed plan`},
 		{"invalid rows", []Row{row(2, "a@x.test", off)}, []Row{row(2, "a@x.test", off), inv},
 			"  invalid rows: 0 in the review (none), 1 now (line 9)"},
 		{"password set and value quoted", []Row{row(2, "a@x.test", map[string]string{"location": "Etc/GMT"})},
@@ -37,6 +42,30 @@ func TestCompare(t *testing.T) {
 				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestCompareLongLists: the rows added or removed are listed up to
+// maxListed, then counted.
+func TestCompareLongLists(t *testing.T) {
+	var old, cur []Row
+	for i := range 12 {
+		old = append(old, Row{Line: i + 2, Selector: "child_account_id", Account: fmt.Sprint(1000 + i), Change: map[string]string{"active": "false"}})
+		cur = append(cur, Row{Line: i + 2, Selector: "child_account_id", Account: fmt.Sprint(2000 + i), Change: map[string]string{"active": "false"}})
+	}
+	got := Compare(old, cur).String()
+	for _, want := range []string{
+		"  12 rows added: line 2 (child_account_id 2000), line 3 (child_account_id 2001), ",
+		", line 11 (child_account_id 2009), … (12 in all)\n",
+		"  12 rows removed: line 2 (child_account_id 1000), ",
+		", line 11 (child_account_id 1009), … (12 in all) of the reviewed plan",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "2010") || strings.Contains(got, "1010") {
+		t.Errorf("lists more than %d rows:\n%s", maxListed, got)
 	}
 }
 

@@ -1,0 +1,110 @@
+package batch
+
+import (
+	"bufio"
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/voxbatch/voxbatch/plan"
+	"github.com/voxbatch/voxbatch/report"
+)
+
+// rowFingerprint is the keyed fingerprint of what row r does: its selector
+// kind, its account (an email in lower case, as the API compares them) and
+// every parameter of its change, a password included. Under the journal's
+// key it tells nothing of the row to a reader of the journal.
+func rowFingerprint(key []byte, r *plan.Row) []byte {
+	m := hmac.New(sha256.New, key)
+	acc := r.Account
+	if r.Kind == plan.ByEmail {
+		acc = strings.ToLower(acc)
+	}
+	m.Write([]byte(r.Kind.String()))
+	m.Write([]byte{0})
+	m.Write([]byte(acc))
+	if r.Change != nil {
+		for _, p := range r.Change.Params() {
+			v, _ := r.Change.Get(p)
+			m.Write([]byte{0})
+			m.Write([]byte(p.String()))
+			m.Write([]byte{'='})
+			m.Write([]byte(v))
+		}
+	}
+	return m.Sum(nil)[:hashLen]
+}
+
+// CarryOver is what an earlier run of another version of the plan applied:
+// the keyed fingerprints of its applied and unchanged rows, and their
+// records.
+type CarryOver struct {
+	Path string // the old journal
+	key  []byte
+	done map[[hashLen]byte]report.Record
+}
+
+// Len is the number of rows the old journal records as applied or
+// unchanged with a fingerprint.
+func (c *CarryOver) Len() int { return len(c.done) }
+
+// ReadCarryOver reads the journal at path, of any plan, for the rows that
+// its runs applied or found unchanged. A journal written before
+// fingerprints were (version 2 and older) carries nothing over.
+func ReadCarryOver(path string) (*CarryOver, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read the old journal: %w", err)
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<16)
+	h, err := readHeader(r, path)
+	c := &CarryOver{Path: path, done: map[[hashLen]byte]report.Record{}}
+	if err != nil || h == nil {
+		return c, err
+	}
+	recs := &Earlier{entries: make([]entry, h.rows), fingerprints: map[int32][hashLen]byte{}}
+	if _, err := readLines(r, path, recs, h.rows); err != nil {
+		return nil, err
+	}
+	c.key = recs.key
+	for i, fp := range recs.fingerprints {
+		if rec, ok := recs.Get(int(i)); ok && (rec.Status == report.Applied || rec.Status == report.Unchanged) {
+			c.done[fp] = rec
+		}
+	}
+	return c, nil
+}
+
+// Apply records in j, as applied, every valid row of p that the old
+// journal recorded as applied or unchanged with the same selector, account
+// and change, and adds them to earlier so that the run skips them. It
+// returns how many rows it carried over. Rows are matched by what they do,
+// not by their place: lines may have moved.
+func (c *CarryOver) Apply(j *Journal, earlier *Earlier, p *plan.Plan) (int, error) {
+	if c.key == nil || len(c.done) == 0 {
+		return 0, nil
+	}
+	n := 0
+	for i := range p.Rows {
+		row := &p.Rows[i]
+		if !row.Valid() {
+			continue
+		}
+		old, ok := c.done[[hashLen]byte(rowFingerprint(c.key, row))]
+		if !ok {
+			continue
+		}
+		rec := report.Record{Status: report.Applied, Attempts: old.Attempts, StartedAt: old.StartedAt, FinishedAt: old.FinishedAt,
+			ErrorMessage: "carried over: applied by an earlier run of another version of the plan (" + c.Path + ")"}
+		j.Record(i, &rec)
+		earlier.set(i, &rec)
+		n++
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return n, j.Write()
+}
