@@ -140,6 +140,11 @@ func TestHelpListsFlagsEnvAndExitCodes(t *testing.T) {
 			t.Errorf("demo help lacks %q", want)
 		}
 	}
+	e, out, _ = testEnv(nil)
+	dispatch(context.Background(), e, []string{"sim", "--help"})
+	if !strings.Contains(out.String(), "env VOXBATCH_SIM_LISTEN") || strings.Contains(out.String(), "env VOXBATCH_LATENCY") {
+		t.Errorf("sim's variables are not VOXBATCH_SIM_*:\n%s", out)
+	}
 }
 
 func TestSimulatorVariablesAreTheirOwn(t *testing.T) {

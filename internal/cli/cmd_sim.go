@@ -59,7 +59,7 @@ func simCommand() *command {
 	}
 	c.setup = func(fs *flagSet, e *env) func(context.Context, []string) error {
 		var opts simOptions
-		opts.register(fs.FlagSet)
+		fs.simFlags(func() { opts.register(fs.FlagSet) }) // VOXBATCH_SIM_*
 		return func(ctx context.Context, pos []string) error {
 			if len(pos) > 0 {
 				return usageErrorf("sim takes no arguments, got %v", pos)
