@@ -19,8 +19,8 @@ type Summary struct {
 	Rows      int            // rows in the report
 	ByStatus  map[Status]int // rows per status; missing statuses count 0
 	Sent      int            // rows whose outcome this run decided by sending them
-	Requests  int            // HTTP requests sent: first attempts and retries
-	Retries   int            // requests that repeated an earlier one (after a transient error or a throttled answer)
+	Requests  int            // HTTP requests sent: first attempts, retries and throttled answers
+	Retries   int            // attempts after a request's first, throttled answers aside (as Record.Attempts counts)
 	Throttled int            // answers that throttled the client (340, 416, 162, HTTP 429)
 	Elapsed   time.Duration  // wall-clock time of the run
 	// StartedAt and FinishedAt bound the run; ExitCode is the code the
