@@ -10,13 +10,14 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/voxbatch/voxbatch/internal/bounded"
 )
 
 // CredentialsEnv is the environment variable that names the credentials file
@@ -141,14 +142,14 @@ func LoadCredentials(path string) (*Credentials, error) {
 	fail := func(err error) (*Credentials, error) {
 		return nil, &CredentialsError{Path: path, Err: err}
 	}
-	data, err := readLimited(path, MaxCredentialsSize)
+	data, err := bounded.ReadFile(path, MaxCredentialsSize)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err // the path is already in CredentialsError
 		}
-		if errors.Is(err, ErrCredentialsSize) {
-			return fail(err)
+		if errors.Is(err, bounded.ErrTooLarge) {
+			return fail(ErrCredentialsSize)
 		}
 		return fail(fmt.Errorf("cannot read: %w", err))
 	}
@@ -299,22 +300,4 @@ func (c Credentials) LogValue() slog.Value {
 		slog.String("account_email", c.AccountEmail),
 		slog.String("key_id", c.KeyID),
 	)
-}
-
-// readLimited reads the file at path, refusing one over limit bytes with
-// ErrCredentialsSize without reading more than limit+1 bytes.
-func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, ErrCredentialsSize
-	}
-	return data, nil
 }

@@ -44,9 +44,16 @@ var (
 	errPasswordUsed   = &apiError{535, "The password has been used before", "new_child_account_password"}
 )
 
-// appendError appends the JSON answer for e.
+// appendError appends the JSON answer for e: {"error": {...}}.
 func appendError(b []byte, e *apiError) []byte {
-	b = append(b, `{"error":{"code":`...)
+	b = append(b, `{"error":`...)
+	b = appendErrorObject(b, e)
+	return append(b, '}')
+}
+
+// appendErrorObject appends {"code": N, "msg": "...", "field_name": "..."}.
+func appendErrorObject(b []byte, e *apiError) []byte {
+	b = append(b, `{"code":`...)
 	b = strconv.AppendInt(b, int64(e.code), 10)
 	b = append(b, `,"msg":`...)
 	b = appendString(b, e.msg)
@@ -54,7 +61,7 @@ func appendError(b []byte, e *apiError) []byte {
 		b = append(b, `,"field_name":`...)
 		b = appendString(b, e.field)
 	}
-	return append(b, "}}"...)
+	return append(b, '}')
 }
 
 // appendString appends s as a JSON string.

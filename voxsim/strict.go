@@ -1,7 +1,5 @@
 package voxsim
 
-import "strconv"
-
 // The answers of the reference's stricter rules and of the switches that
 // reproduce what the real API may do (see Config).
 var (
@@ -40,13 +38,7 @@ func (s *Server) appendAnyError(b []byte, e *apiError) []byte {
 	if !s.cfg.ErrorsEnvelope {
 		return appendError(b, e)
 	}
-	b = append(b, `{"errors":[{"code":`...)
-	b = strconv.AppendInt(b, int64(e.code), 10)
-	b = append(b, `,"msg":`...)
-	b = appendString(b, e.msg)
-	if e.field != "" {
-		b = append(b, `,"field_name":`...)
-		b = appendString(b, e.field)
-	}
-	return append(b, "}]}"...)
+	b = append(b, `{"errors":[`...)
+	b = appendErrorObject(b, e)
+	return append(b, "]}"...)
 }

@@ -13,11 +13,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/voxbatch/voxbatch/internal/bounded"
 	"github.com/voxbatch/voxbatch/plan"
 )
 
@@ -136,17 +136,12 @@ var ErrTooLarge = errors.New("too large for a review file of this plan")
 // Read reads a review file written by Write, with its digest normalized. It
 // reads at most limit bytes (see MaxSize).
 func Read(path string, limit int64) (*File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
+	data, err := bounded.ReadFile(path, limit)
+	if errors.Is(err, bounded.ErrTooLarge) {
 		return nil, fmt.Errorf("%s: %w (over %d bytes)", path, ErrTooLarge, limit)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return decode(path, data)
 }
