@@ -332,3 +332,13 @@ func TestSummaryTellsTheRun(t *testing.T) {
 		t.Errorf("--output json with --report -: exit %d\n%s", code, errb)
 	}
 }
+
+func TestDemoDoesNotAsk(t *testing.T) {
+	e, errb := terminalEnv("")
+	if code := dispatch(context.Background(), e, []string{"demo", "--dir", t.TempDir(), "--rate", "500", "--latency", "0s"}); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errb)
+	}
+	if strings.Contains(errb.String(), "Type yes") {
+		t.Error("the demo asks to confirm a run against its own simulator")
+	}
+}
