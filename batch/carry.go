@@ -44,6 +44,9 @@ type CarryOver struct {
 	Path string // the old journal
 	key  []byte
 	done map[[hashLen]byte]report.Record
+	// priors holds, by fingerprint, the values the rows' accounts had
+	// before the old journal's runs sent them (P lines), for the undo plan.
+	priors map[[hashLen]byte]string
 }
 
 // Len is the number of rows the old journal records as applied or
@@ -73,6 +76,12 @@ func ReadCarryOver(path string) (*CarryOver, error) {
 	for i, fp := range recs.fingerprints {
 		if rec, ok := recs.Get(int(i)); ok && (rec.Status == report.Applied || rec.Status == report.Unchanged) {
 			c.done[fp] = rec
+			if prior, ok := recs.Prior(int(i)); ok {
+				if c.priors == nil {
+					c.priors = map[[hashLen]byte]string{}
+				}
+				c.priors[fp] = prior
+			}
 		}
 	}
 	return c, nil
@@ -93,9 +102,14 @@ func (c *CarryOver) Apply(j *Journal, earlier *Earlier, p *plan.Plan) (int, erro
 		if !row.Valid() {
 			continue
 		}
-		old, ok := c.done[[hashLen]byte(rowFingerprint(c.key, row))]
+		fp := [hashLen]byte(rowFingerprint(c.key, row))
+		old, ok := c.done[fp]
 		if !ok {
 			continue
+		}
+		if prior, ok := c.priors[fp]; ok {
+			j.RecordPrior(i, prior)
+			earlier.setPrior(i, prior)
 		}
 		rec := report.Record{Status: report.Applied, Attempts: old.Attempts, StartedAt: old.StartedAt, FinishedAt: old.FinishedAt,
 			ErrorMessage: "carried over: applied by an earlier run of another version of the plan (" + c.Path + ")"}

@@ -27,6 +27,7 @@ import (
 //	<index> <status> <attempts> <request> <started ms> <finished ms> <code> <http> <"message">
 //	<index> H <32 hex digits>
 //	<index> R <32 hex digits>
+//	<index> P <parameter=value&parameter...>
 //
 // A later line for the same index wins. Lines are written with one write(2)
 // per finished request, so a killed process loses nothing the kernel had;
@@ -41,15 +42,19 @@ import (
 // password or an unkeyed hash that a word list could reverse. The R line of
 // an applied or unchanged row, written before its outcome, holds the keyed
 // fingerprint of its selector, account and change, for a run of an edited
-// plan to carry the row over (CarryOver).
+// plan to carry the row over (CarryOver). The P line of a row, written and
+// synced before the row is first sent under --undo-out, holds the values
+// its account had of the parameters an undo restores (see Undo); a status
+// M marks a row applied whose values, read back, differ (Runner.Verify).
 const (
 	journalMagic = "voxbatch-journal"
-	// journalVersion 3 added the key and the password hashes, 2 the sent
-	// marker (S). Journals of versions 1 and 2 read the same; reopening one
-	// makes it version 3 (the header keeps its length). A binary that knows
+	// journalVersion 4 added the values before a change (P) and the
+	// mismatch status (M), 3 the key and the password hashes, 2 the sent
+	// marker (S). Journals of versions 1 to 3 read the same; reopening one
+	// makes it version 4 (the header keeps its length). A binary that knows
 	// only an older version refuses a newer journal by its header, not by a
 	// puzzling line.
-	journalVersion = "3"
+	journalVersion = "4"
 	// FsyncInterval is how often a journal with new lines is synced to disk.
 	FsyncInterval = time.Second
 )
@@ -85,10 +90,14 @@ type Journal struct {
 	closeErr  error
 	stopped   chan struct{}
 
-	created bool       // this run created the file
-	wrote   bool       // a line other than the header and key was written
-	key     []byte     // the HMAC key of password hashes
-	plan    *plan.Plan // set by TrackPlan
+	created bool   // this run created the file
+	wrote   bool   // a line other than the header and key was written
+	writes  uint64 // writes so far, under mu (for Sync)
+
+	syncMu sync.Mutex // serializes Sync's fsyncs
+	synced uint64     // writes that a completed Sync covered, under syncMu
+	key    []byte     // the HMAC key of password hashes
+	plan   *plan.Plan // set by TrackPlan
 }
 
 // OpenJournal opens (or creates) the journal at path for the plan with the
@@ -135,12 +144,15 @@ func openJournal(f *os.File, path, digest string, rows int) (*Journal, *Earlier,
 	} else if err := f.Truncate(good); err != nil { // cut a torn last line
 		return fail(err)
 	}
-	if j.key == nil {
-		// An older journal becomes version 3: the version is one digit
+	if !j.created && recs.version != journalVersion {
+		// An older journal becomes version 4: the version is one digit
 		// in a header of the same length.
 		if _, err := f.WriteAt([]byte(journalVersion), int64(len(journalMagic)+1)); err != nil {
 			return fail(err)
 		}
+		j.dirty = true
+	}
+	if j.key == nil {
 		j.key = make([]byte, 32)
 		if _, err := rand.Read(j.key); err != nil {
 			return fail(err)
@@ -171,16 +183,17 @@ func readJournal(f *os.File, path, digest string, rows int) (*Earlier, int64, er
 	if h.digest != digest || h.rows != rows {
 		return nil, 0, &DigestMismatchError{Path: path, Journal: h.digest, Plan: digest}
 	}
-	recs := &Earlier{entries: make([]entry, rows)}
+	recs := &Earlier{entries: make([]entry, rows), version: h.version}
 	off, err := readLines(r, path, recs, rows)
 	return recs, h.size + off, err
 }
 
 // journalHeader is what a journal's first line says.
 type journalHeader struct {
-	digest string
-	rows   int
-	size   int64 // bytes of the line
+	digest  string
+	version string
+	rows    int
+	size    int64 // bytes of the line
 }
 
 // readHeader reads the first line: nil and no error for an empty file or a
@@ -204,14 +217,14 @@ func readHeader(r *bufio.Reader, path string) (*journalHeader, error) {
 		return nil, fmt.Errorf("%s is not a voxbatch journal", path)
 	}
 	version := fields[1]
-	if version != journalVersion && version != "2" && version != "1" {
+	if version != journalVersion && version != "3" && version != "2" && version != "1" {
 		return nil, fmt.Errorf("journal %s has version %s; this voxbatch reads versions 1 to %s (a newer voxbatch wrote it?)", path, version, journalVersion)
 	}
 	rows, err := strconv.Atoi(fields[3])
 	if err != nil || rows < 0 {
 		return nil, fmt.Errorf("%s is not a voxbatch journal", path)
 	}
-	return &journalHeader{digest: fields[2], rows: rows, size: int64(len(header))}, nil
+	return &journalHeader{digest: fields[2], version: version, rows: rows, size: int64(len(header))}, nil
 }
 
 // readLines reads every complete line after the header into recs and
@@ -297,6 +310,51 @@ func (j *Journal) RecordSent(i int) {
 	j.mu.Unlock()
 }
 
+// RecordPrior appends a P line: enc (encodePrior) holds the values row
+// i's account had before the row is sent. Write and Sync send it.
+func (j *Journal) RecordPrior(i int, enc string) {
+	j.mu.Lock()
+	j.buf = strconv.AppendInt(j.buf, int64(i), 10)
+	j.buf = append(j.buf, ' ', priorCode, ' ')
+	j.buf = append(j.buf, enc...)
+	j.buf = append(j.buf, '\n')
+	j.mu.Unlock()
+}
+
+// Sync writes what is pending and syncs the file to disk now, rather than
+// within FsyncInterval: for lines that must outlive a crash of the
+// machine before the request they precede is sent. Workers that sync at
+// once share the fsyncs: one made after a write covers it.
+func (j *Journal) Sync() error {
+	if err := j.Write(); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	closed, mine := j.closed, j.writes
+	j.mu.Unlock()
+	if closed {
+		return errors.New("journal closed")
+	}
+	j.syncMu.Lock()
+	defer j.syncMu.Unlock()
+	if j.synced >= mine {
+		return nil // an fsync that started after this write covered it
+	}
+	j.mu.Lock()
+	covers := j.writes
+	j.mu.Unlock()
+	if err := j.f.Sync(); err != nil {
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		if j.err == nil {
+			j.err = fmt.Errorf("sync journal %s: %w", j.path, err)
+		}
+		return j.err
+	}
+	j.synced = covers
+	return nil
+}
+
 // Write sends every pending line to the file in one write. The first write
 // error sticks and is returned by every later call and by Close.
 func (j *Journal) Write() error {
@@ -313,6 +371,7 @@ func (j *Journal) Write() error {
 		return j.err
 	}
 	j.wrote = true
+	j.writes++
 	j.buf = j.buf[:0]
 	j.dirty = true
 	return nil

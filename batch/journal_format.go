@@ -18,7 +18,7 @@ import (
 
 // Statuses as one byte in the journal; 0 means "no outcome".
 var statusCodes = map[report.Status]byte{
-	report.Applied: 'A', report.Failed: 'F', report.NotAttempted: 'N', report.Unchanged: 'U',
+	report.Applied: 'A', report.Failed: 'F', report.NotAttempted: 'N', report.Unchanged: 'U', report.Mismatch: 'M',
 }
 
 // sentCode marks a row whose request was sent and not yet answered. Only
@@ -33,6 +33,11 @@ const hashCode = 'H'
 // fingerprintCode marks a line that holds the keyed fingerprint of an
 // applied row's selector, account and change.
 const fingerprintCode = 'R'
+
+// priorCode marks a line that holds the values a row's account had, before
+// the row was sent, of the parameters an undo restores (see Undo): never a
+// password, which is neither read nor restored.
+const priorCode = 'P'
 
 // appendKeyedLine appends "<i> <code> <hex of sum>".
 func appendKeyedLine(b []byte, i int, code byte, sum []byte) []byte {
@@ -65,6 +70,8 @@ func statusFromCode(c byte) (report.Status, bool) {
 		return report.NotAttempted, true
 	case 'U':
 		return report.Unchanged, true
+	case 'M':
+		return report.Mismatch, true
 	}
 	return "", false
 }
@@ -94,6 +101,12 @@ type Earlier struct {
 	// fingerprints holds the R lines, when the journal is read to carry
 	// its rows over to an edited plan (readOld); nil otherwise.
 	fingerprints map[int32][hashLen]byte
+	// priors holds the P lines by row (encodePrior), nil before the
+	// first; identical values share one string.
+	priors []string
+	intern map[string]string
+	// version is the version the journal's header named.
+	version string
 }
 
 // add takes one complete journal line (without its newline) into e.
@@ -114,6 +127,8 @@ func (e *Earlier) add(line []byte, rows int) error {
 			return e.addHash(line[:sp], line[sp+3:], rows)
 		case fingerprintCode:
 			return e.addFingerprint(line[:sp], line[sp+3:], rows)
+		case priorCode:
+			return e.addPrior(line[:sp], line[sp+3:], rows)
 		}
 	}
 	i, ent, err := parseJournalLine(line)
@@ -154,6 +169,45 @@ func (e *Earlier) addFingerprint(index, sum []byte, rows int) error {
 		e.fingerprints[i] = h
 	}
 	return err
+}
+
+// addPrior takes a P line: a row index and the values encodePrior wrote.
+// A later line for the same row does not replace the first: the values
+// read before the row was first sent are the ones to restore.
+func (e *Earlier) addPrior(index, enc []byte, rows int) error {
+	i, ok := atoi64(index)
+	if !ok || i < 0 || i >= int64(rows) {
+		return fmt.Errorf("row %s is not in the plan", index)
+	}
+	if _, err := decodePrior(string(enc)); err != nil {
+		return err
+	}
+	if prev, _ := e.Prior(int(i)); prev == "" {
+		e.setPrior(int(i), string(enc))
+	}
+	return nil
+}
+
+// setPrior records row i's values before it was sent, as a P line would.
+func (e *Earlier) setPrior(i int, enc string) {
+	if e.priors == nil {
+		e.priors, e.intern = make([]string, len(e.entries)), map[string]string{}
+	}
+	if s, ok := e.intern[enc]; ok {
+		enc = s
+	} else {
+		e.intern[enc] = enc
+	}
+	e.priors[i] = enc
+}
+
+// Prior returns what a P line recorded of row i: the values its account
+// had before an earlier run sent it (encodePrior), if any.
+func (e *Earlier) Prior(i int) (string, bool) {
+	if e == nil || i < 0 || i >= len(e.priors) || e.priors[i] == "" {
+		return "", false
+	}
+	return e.priors[i], true
 }
 
 // parseKeyedLine parses the row index and the hex sum of an H or R line.

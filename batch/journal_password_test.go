@@ -44,7 +44,7 @@ func TestJournalKeepsKeyedPasswordHashes(t *testing.T) {
 	}
 	data, _ := os.ReadFile(path)
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	if !strings.HasPrefix(lines[0], "voxbatch-journal 3 ") || !strings.HasPrefix(lines[1], "key ") || len(lines[1]) != 4+64 {
+	if !strings.HasPrefix(lines[0], "voxbatch-journal 4 ") || !strings.HasPrefix(lines[1], "key ") || len(lines[1]) != 4+64 {
 		t.Fatalf("header and key: %q", lines[:2])
 	}
 	if !strings.HasPrefix(lines[2], "2 H ") || len(lines[2]) != 4+32 || strings.HasPrefix(lines[4], "4 H") ||
@@ -93,7 +93,7 @@ func TestEditedPasswordIsNotAnUnknownOutcome(t *testing.T) {
 	}
 }
 
-func TestOlderJournalBecomesVersion3(t *testing.T) {
+func TestOlderJournalBecomesVersion4(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "v2.state")
 	header := "voxbatch-journal 2 " + testDigest + " 10\n"
 	os.WriteFile(path, []byte(header+"3 A 1 1 0 0 0 0 \"\"\n4 S 0 0 0 0 0 0 \"\"\n"), 0o600)
@@ -108,7 +108,7 @@ func TestOlderJournalBecomesVersion3(t *testing.T) {
 		t.Error("a row sent before hashes were journaled counts as edited")
 	}
 	data, _ := os.ReadFile(path)
-	if !strings.HasPrefix(string(data), "voxbatch-journal 3 ") || !strings.Contains(string(data), "\nkey ") || !strings.Contains(string(data), "\n2 H ") {
+	if !strings.HasPrefix(string(data), "voxbatch-journal 4 ") || !strings.Contains(string(data), "\nkey ") || !strings.Contains(string(data), "\n2 H ") {
 		t.Fatalf("upgraded journal:\n%s", data)
 	}
 	j, e = openTestJournal(t, path, 10)

@@ -45,6 +45,12 @@ func ReadPreview(ctx context.Context, p *plan.Plan, client Client, cfg Config, p
 		pageSize = DefaultPageSize
 	}
 	rd := newReader(newAttempter(client, &cfg, 0x2545f4914f6cdd1d), p, pageSize)
+	for i := range p.Rows {
+		row := &p.Rows[i]
+		if row.Valid() && row.Dup < 0 && (cfg.Todo == nil || cfg.Todo(i)) {
+			rd.add(i)
+		}
+	}
 	pv := &Preview{plan: p, states: make([]State, len(p.Rows)), Started: cfg.Now()}
 	err := rd.read(ctx)
 	pv.Requests, pv.Finished = int(rd.at.requests.Load()), cfg.Now()
@@ -58,10 +64,38 @@ func ReadPreview(ctx context.Context, p *plan.Plan, client Client, cfg Config, p
 	return pv, nil
 }
 
+// readAccounts reads, through at (the reads of a run share its pacer and
+// counters), the accounts that rows (valid primary rows) target, the way
+// ReadPreview reads them, and returns the account read for each of them:
+// nil for a missing account and an "all" row, which is not read.
+func readAccounts(ctx context.Context, at *attempter, p *plan.Plan, rows []int, pageSize int) (func(i int) *voximplant.AccountInfo, error) {
+	if pageSize <= 0 {
+		pageSize = DefaultPageSize
+	}
+	rd := newReader(at, p, pageSize)
+	for _, i := range rows {
+		rd.add(i)
+	}
+	if err := rd.read(ctx); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // reads not started are not missing accounts
+	}
+	return func(i int) *voximplant.AccountInfo {
+		row := &p.Rows[i]
+		if isAll(row) {
+			return nil
+		}
+		return rd.found[key(row.Kind, row.Account)]
+	}, nil
+}
+
 // reader gathers the accounts a preview needs.
 type reader struct {
 	at       *attempter // the reads' own: pacer, retries, counters
 	cfg      *Config
+	plan     *plan.Plan
 	rows     []int // primary rows to preview, "all" rows included
 	pageSize int
 
@@ -83,34 +117,33 @@ type textTargets struct {
 	lists bool
 }
 
+// newReader makes a reader of p's accounts; add gives it the rows to read.
 func newReader(at *attempter, p *plan.Plan, pageSize int) *reader {
-	rd := &reader{at: at, cfg: at.cfg, pageSize: pageSize, want: map[string]bool{},
+	return &reader{at: at, cfg: at.cfg, plan: p, pageSize: pageSize, want: map[string]bool{},
 		found: map[string]*voximplant.AccountInfo{},
 		texts: [2]textTargets{{kind: plan.ByName}, {kind: plan.ByEmail}}}
-	for i := range p.Rows {
-		row := &p.Rows[i]
-		if !row.Valid() || row.Dup >= 0 || (rd.cfg.Todo != nil && !rd.cfg.Todo(i)) {
-			continue
-		}
-		rd.rows = append(rd.rows, i)
-		if isAll(row) {
-			continue
-		}
-		k := key(row.Kind, row.Account)
-		if rd.want[k] {
-			continue
-		}
-		rd.want[k] = true
-		switch row.Kind {
-		case plan.ByID:
-			rd.ids = append(rd.ids, row.Account)
-		case plan.ByName:
-			rd.texts[0].values = append(rd.texts[0].values, row.Account)
-		case plan.ByEmail:
-			rd.texts[1].values = append(rd.texts[1].values, row.Account)
-		}
+}
+
+// add makes the reader read the account of row i, a valid primary row.
+func (rd *reader) add(i int) {
+	row := &rd.plan.Rows[i]
+	rd.rows = append(rd.rows, i)
+	if isAll(row) {
+		return
 	}
-	return rd
+	k := key(row.Kind, row.Account)
+	if rd.want[k] {
+		return
+	}
+	rd.want[k] = true
+	switch row.Kind {
+	case plan.ByID:
+		rd.ids = append(rd.ids, row.Account)
+	case plan.ByName:
+		rd.texts[0].values = append(rd.texts[0].values, row.Account)
+	case plan.ByEmail:
+		rd.texts[1].values = append(rd.texts[1].values, row.Account)
+	}
 }
 
 // isAll tells a child_account_id=all row.

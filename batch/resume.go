@@ -38,8 +38,9 @@ func (rs *Resume) edited(i int) bool {
 }
 
 // Todo reports whether row i is still to be sent: rows applied (or found
-// unchanged) before are not, rows that failed before only with RetryFailed,
-// unless the row's password was edited since: then it is sent.
+// unchanged) before are not, rows that failed before, or were applied and
+// read back with other values (mismatch), only with RetryFailed, unless
+// the row's password was edited since: then it is sent.
 func (rs *Resume) Todo(i int) bool {
 	if rs.edited(i) {
 		return true
@@ -47,7 +48,7 @@ func (rs *Resume) Todo(i int) bool {
 	switch rs.Earlier.Status(i) {
 	case report.Applied, report.Unchanged:
 		return false
-	case report.Failed:
+	case report.Failed, report.Mismatch:
 		return rs.RetryFailed
 	}
 	return true
@@ -59,8 +60,8 @@ func (rs *Resume) Todo(i int) bool {
 func (rs *Resume) Unknown(i int) bool { return rs.Earlier.Sent(i) && !rs.edited(i) }
 
 // Prefill gives rows that will not be sent their earlier outcome: applied
-// rows become skipped, keeping their original times; failed rows (without
-// RetryFailed) keep their failure.
+// rows become skipped, keeping their original times; failed and mismatch
+// rows (without RetryFailed) keep their outcome.
 func (rs *Resume) Prefill(i int, rec *report.Record) {
 	if rs.Todo(i) {
 		return
@@ -76,13 +77,13 @@ func (rs *Resume) Prefill(i int, rec *report.Record) {
 }
 
 // Counts tells how many rows earlier runs applied (or found unchanged) and
-// how many failed.
+// how many failed (or were read back with other values).
 func (rs *Resume) Counts() (done, failed int) {
 	for i := range rs.Earlier.entries {
 		switch rs.Earlier.Status(i) {
 		case report.Applied, report.Unchanged:
 			done++
-		case report.Failed:
+		case report.Failed, report.Mismatch:
 			failed++
 		}
 	}

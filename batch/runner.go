@@ -58,6 +58,10 @@ type Config struct {
 	// Journal, when set, receives every decided outcome (applied, failed,
 	// unchanged) as soon as it is known, for a later run to resume from.
 	Journal *Journal
+	// Undo, when set, reads before each request is first sent what its
+	// accounts hold of the parameters it changes, and journals it (synced)
+	// before the request goes out: the undo plan of the run (Undo.Plan).
+	Undo *Undo
 	// Logger receives one line per notable event (throttling, abort).
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
@@ -310,7 +314,9 @@ func (r *Runner) Run(ctx context.Context) (*Result, error) {
 					if !ok {
 						return nil
 					}
-					r.send(reqCtx, dispatchCtx, req, req.Rows, req.Seq, 0)
+					if r.capture(dispatchCtx, req) {
+						r.send(reqCtx, dispatchCtx, req, req.Rows, req.Seq, 0)
+					}
 				}
 			}
 		})

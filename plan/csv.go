@@ -93,12 +93,7 @@ func readCSV(b *builder, r io.Reader) error {
 // numbers the CSV reader counts.
 func (b *builder) readRows(cr *csv.Reader, cols []csvColumn, skip int) error {
 	var raw rawRow
-	var mapped []int // the columns of a selector or parameter
-	for i, c := range cols {
-		if c.role == roleSel || c.role == roleParam {
-			mapped = append(mapped, i)
-		}
-	}
+	mapped := mappedColumns(cols)
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -108,48 +103,66 @@ func (b *builder) readRows(cr *csv.Reader, cols []csvColumn, skip int) error {
 			return csvError(b, err, skip)
 		}
 		line, _ := cr.FieldPos(0)
-		line += skip
-		// raw is reused, not zeroed (it is large): every mapped column
-		// is written below, an empty cell as an empty field
-		raw.line, raw.given, raw.pre = line, false, nil
-		empty := true
-		n := min(len(rec), len(cols)) // the cells under a header: a header may be far longer than a row
-		for i := range n {
-			s := rec[i]
-			if c := cols[i]; c.role != roleParam || c.col.param != NewChildAccountPassword {
-				s = strings.TrimSpace(s) // a password is taken as written: its rule rejects spaces
-			}
-			switch c := cols[i]; c.role {
-			case roleSel:
-				raw.sel[c.col.sel] = field{s, line}
-			case roleParam:
-				raw.val[c.col.param] = field{s, line}
-				raw.given = raw.given || s != ""
-			case roleUnnamed:
-				if s != "" {
-					raw.pre = append(raw.pre, unnamedCell(b.file, line, i))
-				}
-			case roleIgnore:
-				// the column is reported in the header; its value may be
-				// the row's change, so no "no change" for the row
-				raw.given = raw.given || s != ""
-			}
-			empty = empty && s == ""
-		}
-		if n < len(cols) {
-			shortRow(&raw, cols, mapped, n)
-		}
-		for i := len(cols); i < len(rec); i++ { // cells beyond the header
-			if strings.TrimSpace(rec[i]) != "" {
-				raw.pre = append(raw.pre, unnamedCell(b.file, line, i))
-				empty = false
-			}
-		}
-		if empty {
+		if b.fill(&raw, rec, cols, mapped, line+skip) {
 			continue // a row of empty cells, as spreadsheets leave at the end
 		}
 		b.add(&raw)
 	}
+}
+
+// mappedColumns returns the indexes of the columns of a selector or a
+// parameter.
+func mappedColumns(cols []csvColumn) []int {
+	var mapped []int
+	for i, c := range cols {
+		if c.role == roleSel || c.role == roleParam {
+			mapped = append(mapped, i)
+		}
+	}
+	return mapped
+}
+
+// fill readies raw for the record rec on line, the cells under the header
+// cols (mapped: mappedColumns(cols)), and reports whether every cell is
+// empty. Cells are trimmed of spaces, but for a password's.
+func (b *builder) fill(raw *rawRow, rec []string, cols []csvColumn, mapped []int, line int) bool {
+	// raw is reused, not zeroed (it is large): every mapped column
+	// is written below, an empty cell as an empty field
+	raw.line, raw.given, raw.pre, raw.more, raw.broken = line, false, nil, 0, false
+	empty := true
+	n := min(len(rec), len(cols)) // the cells under a header: a header may be far longer than a row
+	for i := range n {
+		s := rec[i]
+		if c := cols[i]; c.role != roleParam || c.col.param != NewChildAccountPassword {
+			s = strings.TrimSpace(s) // a password is taken as written: its rule rejects spaces
+		}
+		switch c := cols[i]; c.role {
+		case roleSel:
+			raw.sel[c.col.sel] = field{s, line}
+		case roleParam:
+			raw.val[c.col.param] = field{s, line}
+			raw.given = raw.given || s != ""
+		case roleUnnamed:
+			if s != "" {
+				raw.pre = append(raw.pre, unnamedCell(b.file, line, i))
+			}
+		case roleIgnore:
+			// the column is reported in the header; its value may be
+			// the row's change, so no "no change" for the row
+			raw.given = raw.given || s != ""
+		}
+		empty = empty && s == ""
+	}
+	if n < len(cols) {
+		shortRow(raw, cols, mapped, n)
+	}
+	for i := len(cols); i < len(rec); i++ { // cells beyond the header
+		if strings.TrimSpace(rec[i]) != "" {
+			raw.pre = append(raw.pre, unnamedCell(b.file, line, i))
+			empty = false
+		}
+	}
+	return empty
 }
 
 // shortRow empties the fields of raw whose columns a row of n cells stops

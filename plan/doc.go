@@ -1,7 +1,8 @@
 // Package plan reads a voxbatch plan, checks it against the rules of
 // SetChildAccountInfo, and cuts it into requests.
 //
-// A plan is a CSV file or a YAML document of rows. Each row names one
+// A plan is a CSV file, a YAML document or an Excel workbook (.xlsx) of
+// rows. Each row names one
 // child account by exactly one selector (child_account_id, a positive
 // integer or "all"; child_account_name; child_account_email) and sets one
 // or more of the method's other parameters (Param). CSV headers and YAML
@@ -9,6 +10,35 @@
 // surrounding spaces, or spaces and hyphens in place of underscores. An
 // empty value leaves a parameter unchanged. YAML plans may give defaults:
 // for every row that does not set a parameter.
+//
+// # Workbooks
+//
+// A workbook plan is read from one sheet: Options.Sheet (in any case), or
+// the first. Its first row with a cell is the header, mapped as a CSV
+// header is (the same names, spellings and "did you mean"); the rows under
+// it are filled as CSV rows are. Cells are read by their type: a number in
+// its shortest form (an ID is 1000, never 1000.0 or 1E+3; an integer stays
+// exact), a boolean as true or false, text as it is (the text "007" stays
+// 007), a formula by the value Excel saved with it. Empty rows and columns,
+// trailing or not, are ignored. A row and its line are the sheet's row
+// number, and its problems read FILE:SHEET!ROW: column: problem
+// (book.xlsx:Disable!5: language_code: …; RowError.Sheet). A formula saved
+// without its value, an error value (#N/A) or a boolean cell that is not
+// 0 or 1 makes its row invalid. A workbook that cannot be read is a
+// problem of the plan as a whole (ErrWorkbook) that says what the file
+// is: an old binary .xls, a password-protected workbook (both OLE2
+// compound files, told apart by their streams), a file that is not a zip
+// (text: a CSV named .xlsx), a damaged zip, a sheet that is missing (the
+// sheets are listed) or is a chart. The same rows give the same digest as
+// CSV.
+//
+// excelize (github.com/xuri/excelize/v2) opens the workbook: the zip and
+// its size limits, the workbook part, the sheet list. The sheet's XML is
+// then read here, one token at a time: excelize's row reader
+// (Rows.Columns) returns strings only, and cannot tell the number 7 from
+// the text "007", nor a formula without a saved value from an empty cell;
+// GetCellType loads the whole sheet into memory. WriteTable writes a
+// workbook plan with excelize's stream writer (write_xlsx.go).
 //
 // Load reads and validates in one pass: every value is normalized
 // (booleans "true"/"false", language codes in lower case, decimals in

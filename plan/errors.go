@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Sentinel errors. Every *RowError unwraps to one of them, so callers can
@@ -31,17 +32,29 @@ var (
 	// ErrFormat is a plan whose format cannot be told or is not supported.
 	// Load returns it wrapped, not inside a *ValidationError.
 	ErrFormat = errors.New("unknown plan format")
+	// ErrWorkbook is a .xlsx plan that cannot be read as a workbook of
+	// rows: an old binary .xls, a file that is not a zip, a
+	// password-protected workbook, a sheet that is missing or is a chart,
+	// a damaged part. Load returns it in a *ValidationError, as a problem
+	// of the plan as a whole.
+	ErrWorkbook = errors.New("unreadable workbook")
 )
 
-// RowError is one problem in a plan, at a line of the plan file.
+// RowError is one problem in a plan, at a line of the plan file or a row
+// of a workbook's sheet.
 //
-// Error renders "FILE:LINE: field: problem"; the line is left out when it is
-// 0 (the problem concerns the whole file) and the field when it is empty
-// (the problem concerns the whole row). The problem quotes the offending
-// value, except a password's, which no RowError ever holds.
+// Error renders "FILE:LINE: field: problem", or for a workbook
+// "FILE:SHEET!ROW: field: problem" (book.xlsx:Disable!5: language_code: …),
+// the sheet's name quoted as Excel quotes it in a reference when it holds
+// other than letters, digits, '_' and '.' ('Q3 plan'!5). The line (row) is
+// left out when it is 0 (the problem concerns the whole file or sheet) and
+// the field when it is empty (the problem concerns the whole row). The
+// problem quotes the offending value, except a password's, which no
+// RowError ever holds.
 type RowError struct {
 	File  string // the plan's name, "<stdin>" for standard input
-	Line  int    // line in the plan file, 1-based; 0 for the whole file
+	Sheet string // the sheet of a workbook plan (.xlsx); empty for CSV and YAML
+	Line  int    // line in the plan file (the row in the sheet), 1-based; 0 for the whole file
 	Field string // API name of the column or key, or a description such as `column "activ"`
 	Value string // the offending value as written (its first MaxValueLen bytes); empty for a secret or a row-level problem
 	Err   error  // the problem; unwraps to a sentinel such as ErrLanguage
@@ -51,8 +64,16 @@ type RowError struct {
 func (e *RowError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
-	if e.Line > 0 {
+	if e.Sheet != "" {
 		b.WriteByte(':')
+		b.WriteString(sheetRef(e.Sheet))
+	}
+	if e.Line > 0 {
+		if e.Sheet != "" {
+			b.WriteByte('!')
+		} else {
+			b.WriteByte(':')
+		}
 		b.WriteString(strconv.Itoa(e.Line))
 	}
 	b.WriteString(": ")
@@ -66,6 +87,25 @@ func (e *RowError) Error() string {
 
 // Unwrap returns the problem.
 func (e *RowError) Unwrap() error { return e.Err }
+
+// sheetRef is a sheet's name as a reference shows it: as it is when it
+// holds only letters, digits, '_' and '.' and does not start with a digit,
+// else in single quotes with a quote inside doubled, as Excel writes
+// 'Q3 plan'!A1; control characters escaped either way.
+func sheetRef(name string) string {
+	plain := true
+	for i, r := range name {
+		if !(unicode.IsLetter(r) || r == '_' || r == '.' || (i > 0 && unicode.IsDigit(r))) {
+			plain = false
+			break
+		}
+	}
+	name = EscapeControls(name)
+	if plain {
+		return name
+	}
+	return "'" + strings.ReplaceAll(name, "'", "''") + "'"
+}
 
 // problem is a message for people that unwraps to a sentinel.
 type problem struct {

@@ -31,6 +31,7 @@ func (r *Row) Valid() bool { return r.Kind != 0 && r.Change != nil && r.Err == n
 // Plan is a loaded, validated plan.
 type Plan struct {
 	Source string // file name as given, "<stdin>" for "-"
+	Sheet  string // the sheet a workbook plan was read from; empty for CSV and YAML
 	Rows   []Row  // every row in plan order
 	Digest string // "sha256:<64 hex>", see Load
 
@@ -91,7 +92,8 @@ func mixed(byKind [ByEmail + 1]int) bool {
 
 // Options control Load.
 type Options struct {
-	Format      string // "csv", "yaml", or "" to decide by the file extension (.csv, .yaml, .yml)
+	Format      string // "csv", "yaml", "xlsx", or "" to decide by the file extension (.csv, .yaml, .yml, .xlsx)
+	Sheet       string // the sheet of a workbook plan, in any case; "" for the first. Only for xlsx.
 	AllowAll    bool   // accept child_account_id "all", which selects every child account
 	SkipInvalid bool   // keep invalid rows (Err set) instead of failing the load
 	MaxErrors   int    // at most this many problems in a ValidationError's Errors; 0 means 100, < 0 no limit
@@ -121,8 +123,11 @@ func LoadFile(path string, stdin io.Reader, opts Options) (*Plan, error) {
 	return Load(path, f, opts)
 }
 
-// Load reads a plan in CSV or YAML from r and checks every row; name is
-// the plan's name in messages and Plan.Source.
+// Load reads a plan in CSV, YAML or an Excel workbook (.xlsx) from r and
+// checks every row; name is the plan's name in messages and Plan.Source.
+// A workbook is read from its sheet opts.Sheet, or its first; its
+// problems name the sheet (RowError.Sheet) and its rows' Line is their
+// row number in the sheet.
 //
 // When rows are invalid it returns a *ValidationError listing every
 // problem, unless opts.SkipInvalid is set: then invalid rows are kept with
@@ -136,17 +141,23 @@ func LoadFile(path string, stdin io.Reader, opts Options) (*Plan, error) {
 // Plan.Digest is a SHA-256 over the normalized rows in plan order: each
 // row's selector kind, canonical account and change, a password reduced to
 // the fact that it is set, and a fixed marker for an invalid row. The same
-// rows give the same digest whether written as CSV or YAML, in any column
-// order, with or without extra spaces, a BOM or CRLF line ends.
+// rows give the same digest whether written as CSV, YAML or a workbook, in
+// any column order, with or without extra spaces, a BOM or CRLF line ends.
 func Load(name string, r io.Reader, opts Options) (*Plan, error) {
 	format, err := planFormat(name, opts.Format)
 	if err != nil {
 		return nil, err
 	}
+	if opts.Sheet != "" && format != "xlsx" {
+		return nil, fmt.Errorf("%s: %w: a sheet (%s) is named, but the plan is %s, not a workbook", name, ErrFormat, quote(opts.Sheet), format)
+	}
 	b := newBuilder(name, opts)
+	var sheet string // the workbook's sheet read
 	switch format {
 	case "csv":
 		err = readCSV(b, r)
+	case "xlsx":
+		sheet, err = readXLSX(b, r, opts.Sheet)
 	default:
 		err = readYAML(b, r)
 	}
@@ -157,7 +168,31 @@ func Load(name string, r io.Reader, opts Options) (*Plan, error) {
 	case err != nil:
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	return b.finish()
+	p, err := b.finish()
+	if sheet != "" {
+		nameSheet(sheet, p, err)
+	}
+	return p, err
+}
+
+// nameSheet gives every problem of a workbook plan its sheet: those of
+// the ValidationError err, and, when the plan loaded, its invalid rows'.
+func nameSheet(sheet string, p *Plan, err error) {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		for _, re := range ve.Errors {
+			re.Sheet = sheet
+		}
+	}
+	if p == nil {
+		return
+	}
+	p.Sheet = sheet
+	for i := range p.Rows {
+		if re := p.Rows[i].Err; re != nil {
+			re.Sheet = sheet
+		}
+	}
 }
 
 func planFormat(name, format string) (string, error) {
@@ -166,15 +201,22 @@ func planFormat(name, format string) (string, error) {
 		return "csv", nil
 	case "yaml", "yml":
 		return "yaml", nil
+	case "xlsx":
+		return "xlsx", nil
 	case "":
 	default:
-		return "", fmt.Errorf("%s: %w %s: want csv or yaml", name, ErrFormat, quote(format))
+		return "", fmt.Errorf("%s: %w %s: want csv, yaml or xlsx", name, ErrFormat, quote(format))
 	}
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".csv":
 		return "csv", nil
 	case ".yaml", ".yml":
 		return "yaml", nil
+	case ".xlsx":
+		return "xlsx", nil
+	case ".xls":
+		return "", fmt.Errorf("%s: %w: an old binary Excel workbook (.xls) is not read; "+
+			"save it as an Excel Workbook (.xlsx) or as CSV UTF-8", name, ErrFormat)
 	}
-	return "", fmt.Errorf("%s: %w: name a .csv, .yaml or .yml file, or give the format", name, ErrFormat)
+	return "", fmt.Errorf("%s: %w: name a .csv, .yaml, .yml or .xlsx file, or give the format", name, ErrFormat)
 }

@@ -113,7 +113,7 @@ func (p *Plan) conflictProblems(conflicts [][]int32, id func(int) string) ([]*Ro
 			}
 			err := newProblem(ErrConflict, "account "+quote(acc)+" (read from the API) is also changed by "+
 				lineList(lines, len(lines))+" (different "+paramList(differ)+")")
-			errs = append(errs, &RowError{File: p.Source, Line: r.Line, Field: r.Kind.String(), Value: r.Account, Err: err})
+			errs = append(errs, &RowError{File: p.Source, Sheet: p.Sheet, Line: r.Line, Field: r.Kind.String(), Value: r.Account, Err: err})
 			all = append(all, j)
 		}
 	}

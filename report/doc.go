@@ -8,16 +8,29 @@
 //	line, selector, account, status, error_code, error_message,
 //	http_status, attempts, request, started_at, finished_at
 //
-// FormatFor picks the format from the file name (".csv" or ".jsonl"; "-" is
-// standard output, CSV unless told otherwise). In both formats error_code,
-// http_status, request and the two times are absent when zero: an empty
-// cell in CSV, null in JSON Lines. line and attempts are always numbers,
+// FormatFor picks the format from the file name (".csv", ".jsonl" or
+// ".xlsx"; "-" is standard output, CSV unless told otherwise). In every
+// format error_code, http_status, request and the two times are absent
+// when zero: an empty cell in CSV and in a workbook, null in JSON Lines.
+// line and attempts are always numbers (number cells in a workbook),
 // strings always strings. Every JSON Lines object has every key, in column
-// order. Times are RFC 3339 in UTC with milliseconds (TimeLayout).
+// order. Times are RFC 3339 in UTC with milliseconds (TimeLayout), as
+// text in a workbook too.
 //
 // CSV cells are escaped against formula injection (EscapeCell): a cell that
 // starts with '=', '+', '-', '@', a tab or a carriage return gets a leading
-// single quote. JSON Lines carries the raw values.
+// single quote. JSON Lines carries the raw values, and so does a workbook,
+// whose every cell is written as a value (a number or a text), never as a
+// formula: "=1+1" is the text =1+1, by construction.
+//
+// A workbook (XLSX: one sheet, "Report", the header row frozen and bold
+// with an autofilter over the rows) is a zip whose index comes last: it
+// cannot be appended to, so it is only ever written whole (Encode,
+// WriteFile, Finalize), and Create refuses it. The live report of a run
+// then streams CSV beside it (CreateLive): a run killed before Finalize
+// leaves the workbook at the path as it was and its rows so far in
+// ".<name>.tmp-live-*.csv"; the journal holds every outcome, and the
+// rerun removes that file (Tidy) and writes the workbook at its end.
 //
 // # Sequence of a run
 //

@@ -53,13 +53,19 @@ func newEncoder(w io.Writer, f Format) (encoder, error) {
 		return &csvEncoder{newRowWriter(bw)}, nil
 	case JSONL:
 		return &jsonEncoder{newRowWriter(bw)}, nil
+	case XLSX:
+		return nil, fmt.Errorf("%w %q: a workbook is written whole (Encode, WriteFile), not streamed", ErrFormat, string(f))
 	}
-	return nil, fmt.Errorf("%w %q: use csv or jsonl", ErrFormat, string(f))
+	return nil, fmt.Errorf("%w %q: use csv, jsonl or xlsx", ErrFormat, string(f))
 }
 
 // Encode writes a complete report to w: the CSV header if f is CSV, then
-// rec(0) .. rec(n-1) in that order. It does not close w.
+// rec(0) .. rec(n-1) in that order; or, for XLSX, a workbook of them. It
+// does not close w.
 func Encode(w io.Writer, f Format, n int, rec func(i int) Record) error {
+	if f == XLSX {
+		return encodeXLSX(w, n, rec)
+	}
 	enc, err := newEncoder(w, f)
 	if err != nil {
 		return err

@@ -21,10 +21,14 @@ func TestFormatFor(t *testing.T) {
 		{path: "-", explicit: "jsonl", want: JSONL},
 		{path: "out.txt", explicit: "CSV", want: CSV},
 		{path: "out.csv", explicit: "jsonl", want: JSONL},
-		{path: "out.txt", wantErr: ".csv or .jsonl"},
-		{path: "out", wantErr: ".csv or .jsonl"},
-		{path: "out.json", wantErr: ".csv or .jsonl"},
-		{path: "out.csv", explicit: "xml", wantErr: "csv or jsonl"},
+		{path: "out.xlsx", want: XLSX},
+		{path: "dir/Out.XLSX", want: XLSX},
+		{path: "-", explicit: "xlsx", want: XLSX},
+		{path: "out.txt", wantErr: ".csv, .jsonl or .xlsx"},
+		{path: "out", wantErr: ".csv, .jsonl or .xlsx"},
+		{path: "out.json", wantErr: ".csv, .jsonl or .xlsx"},
+		{path: "out.xls", wantErr: ".csv, .jsonl or .xlsx"},
+		{path: "out.csv", explicit: "xml", wantErr: "csv, jsonl or xlsx"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path+"/"+tt.explicit, func(t *testing.T) {
@@ -50,7 +54,7 @@ func TestEncodeUnknownFormat(t *testing.T) {
 }
 
 func TestStatuses(t *testing.T) {
-	want := "applied failed invalid not_attempted skipped unchanged dry_run"
+	want := "applied failed mismatch invalid not_attempted skipped unchanged dry_run"
 	var names []string
 	for _, s := range Statuses() {
 		if !s.Valid() {

@@ -15,10 +15,12 @@ import (
 // Tidy readies the report at path for a new run; the caller must hold the
 // report's lock. It removes the temporary files that an interrupted run
 // left beside it (".<base>.tmp-*": a final rewrite or a live report cut
-// short), and cuts a torn last row, which a run killed in the middle of a
-// write leaves, so that a reader never sees half a row. Every row a report
-// holds ends with its only newline: the encoders write none inside a row
-// whose cells hold no control characters, and the runner gives them none.
+// short, or the CSV a workbook's run streamed), and cuts a torn last row,
+// which a run killed in the middle of a write leaves, so that a reader
+// never sees half a row. Every row a report holds ends with its only
+// newline: the encoders write none inside a row whose cells hold no
+// control characters, and the runner gives them none. A workbook (.xlsx)
+// is only ever replaced whole: it is left as it is.
 func Tidy(path string) error {
 	if path == Stdout {
 		return nil
@@ -35,6 +37,9 @@ func Tidy(path string) error {
 		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("remove a temporary report: %w", err)
 		}
+	}
+	if isWorkbook(path) {
+		return nil
 	}
 	return cutTornRow(path)
 }
@@ -104,15 +109,30 @@ func lastNewline(f io.ReaderAt, size int64) (int64, error) {
 // temporary file beside it instead: the report at path never goes from
 // complete to partial, and Finalize replaces it at the end. Call Tidy
 // first; after Finalize, RemoveTemp removes the temporary file.
+//
+// A workbook (XLSX) cannot be appended to: its rows stream as CSV to a
+// temporary file beside it, ".<name>.tmp-live-*.csv", and only Finalize
+// writes the workbook. A run killed before that leaves the workbook at
+// path as it was (or none) and its rows in that CSV; the journal holds
+// every outcome, and the rerun's Finalize writes the workbook whole.
 func CreateLive(path string, f Format) (*Stream, error) {
+	if f == XLSX {
+		return createLiveTemp(path, CSV, ".csv")
+	}
 	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
 		return Create(path, f)
 	}
+	return createLiveTemp(path, f, "")
+}
+
+// createLiveTemp streams format f to a new temporary file beside path,
+// named ".<base>.tmp-live-*" and suffix, which Tidy removes.
+func createLiveTemp(path string, f Format, suffix string) (*Stream, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-live-*")
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-live-*"+suffix)
 	if err != nil {
 		return nil, fmt.Errorf("create report: %w", err)
 	}

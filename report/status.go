@@ -10,6 +10,9 @@ const (
 	// Failed: the API refused the row, or it kept failing until the retries
 	// ran out.
 	Failed Status = "failed"
+	// Mismatch: the API accepted the change, but the account read back
+	// after the run (--verify) holds another value.
+	Mismatch Status = "mismatch"
 	// Invalid: the row did not validate and was kept under --skip-invalid.
 	Invalid Status = "invalid"
 	// NotAttempted: the run was aborted or interrupted before the row's turn.
@@ -22,7 +25,7 @@ const (
 	DryRun Status = "dry_run"
 )
 
-var statuses = [...]Status{Applied, Failed, Invalid, NotAttempted, Skipped, Unchanged, DryRun}
+var statuses = [...]Status{Applied, Failed, Mismatch, Invalid, NotAttempted, Skipped, Unchanged, DryRun}
 
 // Statuses returns every status in display order, the order summaries list
 // them in. The caller owns the returned slice.

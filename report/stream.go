@@ -52,7 +52,8 @@ func Create(path string, f Format) (*Stream, error) {
 		return NewStream(os.Stdout, f)
 	}
 	if f != CSV && f != JSONL {
-		return nil, fmt.Errorf("%w %q: use csv or jsonl", ErrFormat, string(f))
+		return nil, fmt.Errorf("%w %q: stream csv or jsonl (a workbook is written whole; CreateLive streams CSV beside it)",
+			ErrFormat, string(f))
 	}
 	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {

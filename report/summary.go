@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,6 +28,50 @@ type Summary struct {
 	// process exits with (-1 until the command layer knows it).
 	StartedAt, FinishedAt time.Time
 	ExitCode              int
+	// Verify is what --verify found; nil without it.
+	Verify *VerifyCounts
+	// Undo is what --undo-out wrote; nil without it.
+	Undo *UndoCounts
+}
+
+// VerifyCounts is what reading the accounts back after a run found, in
+// report rows.
+type VerifyCounts struct {
+	Verified    int `json:"verified"`     // every parameter read back as wanted
+	Mismatch    int `json:"mismatch"`     // some parameter read back otherwise (status mismatch)
+	NotVerified int `json:"not_verified"` // some parameter cannot be read back (password, new email, can_use_restricted, a field left out), or the account was not found
+	Requests    int `json:"requests"`     // GetChildrenAccounts requests of the reads
+	// Skipped says why nothing was read back ("" when it was).
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// UndoCounts is what the undo plan of a run holds and leaves out.
+type UndoCounts struct {
+	Path        string `json:"path"`
+	Rows        int    `json:"rows"`           // rows of the undo plan
+	NotUndoable int    `json:"not_undoable"`   // rows applied with a change an undo cannot restore (password, new email, can_use_restricted, all)
+	NoPrior     int    `json:"no_prior"`       // rows applied whose values before were not read
+	Unknown     int    `json:"unknown_values"` // values the API left out: empty cells
+	// Error says why the undo plan could not be written ("" when it was).
+	Error string `json:"error,omitempty"`
+}
+
+// text is the summary line of the verification.
+func (v *VerifyCounts) text() string {
+	if v.Skipped != "" {
+		return "verify: not done: " + v.Skipped + "\n"
+	}
+	return fmt.Sprintf("verify: %d verified, %d mismatch, %d not verified (passwords, new emails, can_use_restricted and fields the API left out cannot be read back), %d requests\n",
+		v.Verified, v.Mismatch, v.NotVerified, v.Requests)
+}
+
+// text is the summary line of the undo plan.
+func (u *UndoCounts) text() string {
+	if u.Error != "" {
+		return fmt.Sprintf("undo: %s not written: %s (the journal keeps the values; rerun the same command to write it)\n", u.Path, u.Error)
+	}
+	return fmt.Sprintf("undo: %s, %d rows; %d rows with changes that cannot be undone, %d rows without values read before, %d values the API left out (left empty)\n",
+		u.Path, u.Rows, u.NotUndoable, u.NoPrior, u.Unknown)
 }
 
 // Add counts one row with status st.
@@ -81,8 +126,9 @@ func round(x float64, decimals int) float64 {
 //	{"plan":S,"digest":S,"rows":N,"by_status":{"applied":N,...},
 //	 "rows_sent":N,"requests":N,"retries":N,"throttled":N,
 //	 "started_at":T,"finished_at":T,"elapsed_seconds":F,
-//	 "rows_per_second":F,"exit_code":N}
+//	 "rows_per_second":F,"verify":{...},"undo":{...},"exit_code":N}
 //
+// verify and undo (VerifyCounts, UndoCounts) only when set.
 // by_status lists every status in display order, zeros included. The
 // times are RFC 3339 in UTC with milliseconds ("" when unknown);
 // elapsed_seconds is rounded to milliseconds, rows_per_second to 0.1.
@@ -119,6 +165,14 @@ func (s Summary) MarshalJSON() ([]byte, error) {
 	b = strconv.AppendFloat(b, round(s.Elapsed.Seconds(), 3), 'f', -1, 64)
 	b = append(b, `,"rows_per_second":`...)
 	b = strconv.AppendFloat(b, round(s.RowsPerSecond(), 1), 'f', -1, 64)
+	if s.Verify != nil {
+		v, _ := json.Marshal(s.Verify)
+		b = append(append(b, `,"verify":`...), v...)
+	}
+	if s.Undo != nil {
+		u, _ := json.Marshal(s.Undo)
+		b = append(append(b, `,"undo":`...), u...)
+	}
 	b = append(b, `,"exit_code":`...)
 	b = strconv.AppendInt(b, int64(s.ExitCode), 10)
 	return append(b, '}'), nil
@@ -148,6 +202,8 @@ type SummaryJSON struct {
 	FinishedAt     string         `json:"finished_at"`
 	ElapsedSeconds float64        `json:"elapsed_seconds"`
 	RowsPerSecond  float64        `json:"rows_per_second"`
+	Verify         *VerifyCounts  `json:"verify,omitempty"`
+	Undo           *UndoCounts    `json:"undo,omitempty"`
 	ExitCode       int            `json:"exit_code"`
 }
 
@@ -191,6 +247,12 @@ func (s Summary) Text() string {
 		fmt.Fprintf(&b, ", from %s to %s UTC", s.StartedAt.UTC().Format(time.TimeOnly), s.FinishedAt.UTC().Format(time.TimeOnly))
 	}
 	b.WriteString("\n")
+	if s.Verify != nil {
+		b.WriteString(s.Verify.text())
+	}
+	if s.Undo != nil {
+		b.WriteString(s.Undo.text())
+	}
 	if s.ExitCode >= 0 {
 		fmt.Fprintf(&b, "exit code: %d\n", s.ExitCode)
 	}
@@ -231,7 +293,7 @@ func (s Summary) LogAttrs() []slog.Attr {
 	for _, st := range sts {
 		by = append(by, slog.Int(string(st), s.ByStatus[st]))
 	}
-	return []slog.Attr{
+	attrs := []slog.Attr{
 		slog.String("plan", s.Plan),
 		slog.String("digest", s.Digest),
 		slog.Int("rows", s.Rows),
@@ -244,8 +306,16 @@ func (s Summary) LogAttrs() []slog.Attr {
 		slog.String("finished_at", summaryTime(s.FinishedAt)),
 		slog.Float64("elapsed_seconds", round(s.Elapsed.Seconds(), 3)),
 		slog.Float64("rows_per_second", round(s.RowsPerSecond(), 1)),
-		slog.Int("exit_code", s.ExitCode),
 	}
+	if v := s.Verify; v != nil {
+		attrs = append(attrs, slog.Group("verify", "verified", v.Verified, "mismatch", v.Mismatch,
+			"not_verified", v.NotVerified, "requests", v.Requests, "skipped", v.Skipped))
+	}
+	if u := s.Undo; u != nil {
+		attrs = append(attrs, slog.Group("undo", "path", u.Path, "rows", u.Rows, "not_undoable", u.NotUndoable,
+			"no_prior", u.NoPrior, "unknown_values", u.Unknown, "error", u.Error))
+	}
+	return append(attrs, slog.Int("exit_code", s.ExitCode))
 }
 
 // LogValue makes a Summary log as a group of LogAttrs:

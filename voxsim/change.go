@@ -274,6 +274,9 @@ func (st *store) resolve(sel selector, idx []int32) ([]int32, *apiError) {
 // applyOne applies ch to account i. The caller holds st.mu.
 func (st *store) applyOne(i int32, ch *change) {
 	a := &st.accts[i]
+	if st.unkept > 0 && id(i)%st.unkept == 0 {
+		ch = &change{} // Config.Unkept: accepted and counted, nothing kept
+	}
 	a.flags = a.flags&^ch.mask | ch.vals
 	if ch.hasLang {
 		a.lang = ch.lang

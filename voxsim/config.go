@@ -102,6 +102,11 @@ type Config struct {
 	// GetChildrenAccounts answers for the accounts whose id is a multiple
 	// of OmitOptional, as the API's schema allows.
 	OmitOptional int
+	// Unkept, if positive, makes SetChildAccountInfo accept a change to an
+	// account whose id is a multiple of Unkept (result 1, counted as
+	// applied) without keeping it: a read shows the old values, as an API
+	// that says yes and forgets may.
+	Unkept int
 	// Seed seeds the fault and jitter draws; 0 means a random seed.
 	Seed int64
 	// Now is the clock used to check token times; nil means time.Now. The
@@ -147,6 +152,8 @@ func (c Config) withDefaults() (Config, error) {
 		return bad("resend rate must be between 0 and 1")
 	case c.OmitOptional < 0:
 		return bad("omit optional must not be negative")
+	case c.Unkept < 0:
+		return bad("unkept must not be negative")
 	case c.AccountID < 0:
 		return bad("account id must not be negative")
 	}

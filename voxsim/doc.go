@@ -45,6 +45,8 @@
 //     Config.SubstringNames say otherwise; Config.OmitOptional leaves the
 //     optional fields out of some accounts, Config.ResendRate answers 484
 //     and Config.ErrorsEnvelope gives errors in the {"errors": [...]} form.
+//   - Config.Unkept accepts changes to some accounts without keeping them,
+//     for rehearsing a verification that reads them back.
 //   - Latency is waited after the request body is read and before anything
 //     is checked or applied, so a client that gives up during it changes
 //     nothing.

@@ -67,6 +67,7 @@ func New(cfg Config) (*Server, error) {
 		keyID: keyID,
 		store: newStore(cfg.Accounts),
 	}
+	s.store.unkept = int64(cfg.Unkept)
 	s.creds, err = credentialsJSON(key, keyID, cfg.AccountID)
 	if err != nil {
 		return nil, err

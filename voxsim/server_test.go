@@ -32,6 +32,7 @@ func TestConfigValidation(t *testing.T) {
 		{"negative drop rate", Config{DropRate: -0.1}},
 		{"negative max list", Config{MaxList: -1}},
 		{"negative account id", Config{AccountID: -1}},
+		{"negative unkept", Config{Unkept: -1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

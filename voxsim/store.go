@@ -73,6 +73,7 @@ type store struct {
 	changed  int64
 	applied  int64
 	pwSetTot int64
+	unkept   int64 // Config.Unkept
 }
 
 func newStore(n int) *store {

@@ -84,6 +84,7 @@ func commands() []*command {
 	return []*command{
 		validateCommand(),
 		runCommand(),
+		exportCommand(),
 		simCommand(),
 		demoCommand(),
 		versionCommand(),

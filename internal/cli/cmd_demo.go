@@ -107,7 +107,7 @@ func runDemo(ctx context.Context, e *env, opts *demoOptions, pos []string) error
 	run.credentials = creds
 	run.endpoint = endpoint
 	run.fresh = true
-	run.yes = true // a simulator's accounts: nothing to confirm
+	run.yes = true           // a simulator's accounts: nothing to confirm
 	if run.reportDir == "" { // else the run's defaults, in --report-dir
 		if run.report == "" {
 			run.report = filepath.Join(dir, "report.csv")

@@ -30,6 +30,10 @@ type runOptions struct {
 	report    string
 	reportDir string
 	summary   string
+	undoOut   string
+	verify    bool
+	// exportOut is export's --out (run has none).
+	exportOut string
 
 	state       string
 	fresh       bool
@@ -80,6 +84,7 @@ func (o *runOptions) register(fs *flagSet) {
 		fs.DurationVar(&o.grace, "grace", 20*time.Second, "on SIGINT/SIGTERM, how long in-flight requests may finish")
 		fs.BoolVar(&o.yes, "yes", false, "on a terminal, send without asking to type yes (never asked off a terminal, or with --expect-digest or --review)")
 		fs.IntVar(&o.limit, "limit", 0, "a canary: send at most `N` of the rows still to do, in plan order; a rerun goes on (0: no limit)")
+		fs.BoolVar(&o.verify, "verify", false, "after the run, read back every account applied and report a value that differs as mismatch (exit 1)")
 	})
 	fs.group("Resume", "voxbatch run plan.csv --retry-failed   (after fixing what made rows fail)", func() {
 		fs.StringVar(&o.state, "state", "", "journal `FILE` that makes a rerun resume (default <report>.state, or voxbatch-<digest>.state with --report -)")
@@ -91,6 +96,7 @@ func (o *runOptions) register(fs *flagSet) {
 		fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv or .jsonl, - for stdout; default report-<digest>.csv, in --report-dir if given); with --dry-run, rows as dry_run with their request")
 		fs.StringVar(&o.reportDir, "report-dir", "", "existing folder `DIR` of a real run's default report and journal: DIR/report-<digest>.csv and its .state, one pair per plan (not with --report)")
 		fs.StringVar(&o.summary, "summary", "", "also write the end-of-run summary as JSON to `FILE`")
+		fs.StringVar(&o.undoOut, "undo-out", "", "read each account's values before changing them, and write the plan that sets them back to `FILE` (.csv, .yaml, .xlsx; kept across resumes)")
 	})
 	fs.group("Logging", "voxbatch run plan.csv --log-format json --metrics-addr :9090", func() {
 		fs.DurationVar(&o.progressInterval, "progress-interval", 10*time.Second, "off a terminal, log progress this often")
@@ -138,6 +144,9 @@ func (o *runOptions) check() error {
 		return usageErrorf("--log-format %q: want text or json", o.logFormat)
 	}
 	if err := o.checkReview(); err != nil {
+		return err
+	}
+	if err := o.checkUndoVerify(); err != nil {
 		return err
 	}
 	if err := o.checkReportDir(); err != nil {

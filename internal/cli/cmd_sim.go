@@ -45,6 +45,7 @@ func registerSimFaults(fs *flag.FlagSet, c *voxsim.Config) {
 	fs.BoolVar(&c.RefuseReadLists, "refuse-read-lists", false, "answer code 101 to name and email lists in GetChildrenAccounts")
 	fs.BoolVar(&c.SubstringNames, "substring-names", false, "match a read's child_account_name as a part of the name")
 	fs.IntVar(&c.OmitOptional, "omit-optional", 0, "leave the optional fields out of the answers for accounts whose id is a multiple of `N`")
+	fs.IntVar(&c.Unkept, "unkept", 0, "accept changes to accounts whose id is a multiple of `N` without keeping them (to rehearse --verify)")
 	fs.Int64Var(&c.Seed, "seed", 0, "seed of the injected faults (0: random)")
 }
 

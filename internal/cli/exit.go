@@ -126,7 +126,7 @@ func exitCode(err error) int {
 // exitCodesHelp is the exit codes of run and demo.
 const exitCodesHelp = `Exit codes:
   0    every row applied (with --dry-run: the plan is valid)
-  1    the run finished but some rows were not applied
+  1    the run finished but some rows were not applied, or --verify read some back otherwise (mismatch)
   2    usage error or invalid plan; nothing was sent
   3    aborted: failure threshold reached, or a fatal auth/permission error
   4    the plan does not match --expect-digest or the journal, or another run holds the journal or the report; nothing was sent
@@ -145,6 +145,14 @@ const validateExitCodes = `Exit codes:
 const simExitCodes = `Exit codes:
   0    stopped by SIGINT/SIGTERM
   2    usage error, or the address cannot be listened on
+`
+
+// exportExitCodes is the exit codes of export.
+const exportExitCodes = `Exit codes:
+  0    the current values were written (the log says what was left out)
+  2    usage error, invalid plan, or --out cannot be written
+  3    the reads failed: a fatal auth/permission error, or the API could not be reached
+  130  interrupted by SIGINT/SIGTERM; nothing was written
 `
 
 // plainExitCodes is the exit codes of version and completion.
@@ -335,13 +343,17 @@ func notAppliedError(sum report.Summary, reportPath string, leftByLimit int) err
 		return nil // the rows --limit leaves are for a later run
 	}
 	var parts []string
-	for _, st := range []report.Status{report.Failed, report.Invalid, report.NotAttempted} {
+	for _, st := range []report.Status{report.Failed, report.Mismatch, report.Invalid, report.NotAttempted} {
 		if n := sum.ByStatus[st]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", st, n))
 		}
 	}
+	what := "not applied"
+	if sum.ByStatus[report.Mismatch] > 0 {
+		what = "not applied as wanted" // mismatch: accepted, and read back otherwise
+	}
 	ok := sum.ByStatus[report.Applied] + sum.ByStatus[report.Skipped] + sum.ByStatus[report.Unchanged]
-	err := rowsNotApplied(fmt.Sprintf("%d of %d rows not applied (%s)", sum.Rows-ok, sum.Rows, strings.Join(parts, ", ")))
+	err := rowsNotApplied(fmt.Sprintf("%d of %d rows %s (%s)", sum.Rows-ok, sum.Rows, what, strings.Join(parts, ", ")))
 	where := "the report"
 	if reportPath != report.Stdout {
 		where = reportPath

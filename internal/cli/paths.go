@@ -24,8 +24,8 @@ type runPaths struct {
 
 // paths lists the files of this run: inputs (the plan, a credentials file,
 // the review file) and outputs (the report, the journal, the summary, the
-// review file to write). reportPath and journalPath are the real run's
-// (defaults included), "" in the dry modes.
+// undo plan, the review file to write; export's --out). reportPath and
+// journalPath are the real run's (defaults included), "" in the dry modes.
 func (s *session) paths(reportPath, journalPath string) runPaths {
 	var rp runPaths
 	o := s.opts
@@ -47,6 +47,8 @@ func (s *session) paths(reportPath, journalPath string) runPaths {
 	add(&rp.outputs, "--report", reportPath)
 	add(&rp.outputs, "--state", journalPath)
 	add(&rp.outputs, "--summary", o.summary)
+	add(&rp.outputs, "--undo-out", o.undoOut)
+	add(&rp.outputs, "--out", o.exportOut)
 	return rp
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 
@@ -12,6 +13,7 @@ import (
 // into requests; validate and run share them.
 type planOptions struct {
 	format      string
+	sheet       string
 	allowAll    bool
 	skipInvalid bool
 	maxErrors   int
@@ -19,7 +21,8 @@ type planOptions struct {
 }
 
 func (o *planOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.format, "format", "", "plan format `csv|yaml`; by default the file extension decides (needed for - , stdin)")
+	fs.StringVar(&o.format, "format", "", "plan format `csv|yaml|xlsx`; by default the file extension decides (needed for - , stdin)")
+	fs.StringVar(&o.sheet, "sheet", "", "the `NAME` of the sheet of an .xlsx plan (any case); by default its first sheet")
 	fs.BoolVar(&o.allowAll, "allow-all", false, "allow child_account_id=all, which changes every child account")
 	fs.BoolVar(&o.skipInvalid, "skip-invalid", false, "report invalid rows as invalid and go on with the rest (exit 1)")
 	fs.IntVar(&o.maxErrors, "max-errors", 100, "show at most `N` validation problems; the count still covers all")
@@ -34,9 +37,9 @@ func (o *planOptions) check() error {
 		return usageErrorf("--max-errors must be at least 1")
 	}
 	switch o.format {
-	case "", "csv", "yaml":
+	case "", "csv", "yaml", "xlsx":
 	default:
-		return usageErrorf("--format %q: want csv or yaml", o.format)
+		return usageErrorf("--format %q: want csv, yaml or xlsx", o.format)
 	}
 	return nil
 }
@@ -50,7 +53,7 @@ func (o *planOptions) settings() review.Settings {
 func (o *planOptions) load(e *env, pos []string) (*plan.Plan, error) {
 	if len(pos) != 1 {
 		if len(pos) == 0 {
-			return nil, usageErrorf("no plan file given").withHint("name a CSV or YAML plan, or - for stdin")
+			return nil, usageErrorf("no plan file given").withHint("name a CSV, YAML or .xlsx plan, or - for stdin")
 		}
 		return nil, usageErrorf("one plan file expected, got %d: %v", len(pos), pos)
 	}
@@ -58,14 +61,18 @@ func (o *planOptions) load(e *env, pos []string) (*plan.Plan, error) {
 		return nil, err
 	}
 	if pos[0] == "-" && o.format == "" {
-		return nil, usageErrorf("reading the plan from stdin needs --format csv or --format yaml")
+		return nil, usageErrorf("reading the plan from stdin needs --format csv, --format yaml or --format xlsx")
 	}
 	p, err := plan.LoadFile(pos[0], e.stdin, plan.Options{
 		Format:      o.format,
+		Sheet:       o.sheet,
 		AllowAll:    o.allowAll,
 		SkipInvalid: o.skipInvalid,
 		MaxErrors:   o.maxErrors,
 	})
+	if err != nil && o.sheet != "" && errors.Is(err, plan.ErrFormat) {
+		return nil, usageError(err).withHint("--sheet (VOXBATCH_SHEET) names the sheet of an .xlsx plan: leave it unset for a CSV or YAML plan")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +81,11 @@ func (o *planOptions) load(e *env, pos []string) (*plan.Plan, error) {
 
 // printPlanSummary prints the plan summary for people.
 func printPlanSummary(e *env, p *plan.Plan, s plan.Summary) {
-	fmt.Fprintf(e.stdout, "plan: %s\n", p.Source)
+	if p.Sheet != "" {
+		fmt.Fprintf(e.stdout, "plan: %s (sheet %s)\n", p.Source, plan.EscapeControls(p.Sheet))
+	} else {
+		fmt.Fprintf(e.stdout, "plan: %s\n", p.Source)
+	}
 	fmt.Fprintf(e.stdout, "rows: %d (valid %d, invalid %d, merged duplicates %d)\n", s.Rows, s.Valid, s.Invalid, s.Duplicates)
 	fmt.Fprintf(e.stdout, "groups: %d, requests: %d\n", s.Groups, s.Requests)
 	for _, k := range []plan.SelectorKind{plan.ByID, plan.ByName, plan.ByEmail} {

@@ -96,6 +96,7 @@ func (s *session) execute(ctx context.Context) error {
 	if errors.Is(runErr, batch.ErrUnreachable) {
 		runErr = fmt.Errorf("cannot reach %s: %w", endpointHost(client.Endpoint()), runErr)
 	}
+	out.verify, runErr = s.verifyRun(ctx, runner, res, runErr)
 	return s.finishRun(out, res, runErr)
 }
 
@@ -121,7 +122,7 @@ func (s *session) runConfig(ctx context.Context, client batch.Client, out *outpu
 	}
 	p := s.plan
 	s.logger.Info("starting", "plan", p.Source, "digest", p.Digest, "rows", len(p.Rows), "report", out.reportPath)
-	cfg.Journal, cfg.Todo, cfg.Prefill, cfg.Unknown = out.journal, todo, prefill, out.resume.Unknown
+	cfg.Journal, cfg.Todo, cfg.Prefill, cfg.Unknown, cfg.Undo = out.journal, todo, prefill, out.resume.Unknown, out.undo
 	cfg.OnOutcome = func(_ int, rec *report.Record) { out.stream.write(rec) }
 	return cfg, nil
 }
@@ -166,6 +167,10 @@ type outputs struct {
 	// not_attempted, and that is not a failure.
 	leftByLimit int
 	summary     *os.File // nil without --summary
+	// undo holds the values before the changes, with --undo-out.
+	undo *batch.Undo
+	// verify is what --verify found.
+	verify *report.VerifyCounts
 }
 
 // openOutputs settles the paths of the report and the journal, refuses
@@ -204,6 +209,10 @@ func (s *session) openOutputs() (*outputs, error) {
 		return nil, usageErrorf("--report %s: %v", out.reportPath, err)
 	}
 	if out.summary, err = createSummary(s.opts.summary); err != nil {
+		out.closeEarly()
+		return nil, err
+	}
+	if err := s.openUndo(out); err != nil {
 		out.closeEarly()
 		return nil, err
 	}
@@ -283,6 +292,10 @@ func (s *session) finishRun(out *outputs, res *batch.Result, runErr error) error
 	} else if err := out.stream.stream.RemoveTemp(); err != nil {
 		s.logger.Warn("the live report could not be removed; the next run removes it", "error", err)
 	}
+	undo, uerr := s.writeUndo(out, func(i int) report.Status { return recs[i].Status })
+	if uerr != nil {
+		post = append(post, uerr)
+	}
 	if err := out.journal.Close(); err != nil {
 		post = append(post, fmt.Errorf("close the journal: %w", err))
 	}
@@ -293,6 +306,7 @@ func (s *session) finishRun(out *outputs, res *batch.Result, runErr error) error
 		s.e.notef("--limit: %d rows left for a later run; rerun the same command, with or without --limit, to go on", out.leftByLimit)
 	}
 	sum := res.Summary()
+	sum.Verify, sum.Undo = out.verify, undo
 	notApplied := notAppliedError(sum, out.reportPath, out.leftByLimit)
 	err := runError(runErr, notApplied, errors.Join(post...))
 	sum.ExitCode = exitCode(err)

@@ -48,3 +48,31 @@ func TestWriteCSV(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteXLSX: the workbook holds the rows of the CSV plan, typed.
+func TestWriteXLSX(t *testing.T) {
+	cfg := plantest.Config{Rows: 40, Start: 7}
+	var book, csv bytes.Buffer
+	if err := plantest.WriteXLSX(&book, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := plantest.WriteCSV(&csv, cfg); err != nil {
+		t.Fatal(err)
+	}
+	wp, err := plan.Load("gen.xlsx", &book, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := plan.Load("gen.csv", &csv, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wp.Digest != cp.Digest || len(wp.Rows) != cfg.Rows {
+		t.Errorf("workbook: %d rows, digest %s; CSV: digest %s", len(wp.Rows), wp.Digest, cp.Digest)
+	}
+	for s, want := range map[string]any{"": nil, "7": int64(7), "10.5": 10.5, "true": true, "no": "no", "007": "007", "1e3": "1e3"} {
+		if got := plantest.Cell(s); got != want {
+			t.Errorf("Cell(%q) = %#v, want %#v", s, got, want)
+		}
+	}
+}
