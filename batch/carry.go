@@ -14,9 +14,10 @@ import (
 
 // rowFingerprint is the keyed fingerprint of what row r does: its selector
 // kind, its account (an email in lower case, as the API compares them) and
-// every parameter of its change, a password included. Under the journal's
-// key it tells nothing of the row to a reader of the journal.
-func rowFingerprint(key []byte, r *plan.Row) []byte {
+// every parameter of its change, a password as its slow keyed hash (pwHash,
+// see passwordHash), never as it is. Under the journal's key it tells
+// nothing of the row to a reader of the journal.
+func rowFingerprint(key []byte, r *plan.Row, pwHash func() []byte) []byte {
 	m := hmac.New(sha256.New, key)
 	acc := r.Account
 	if r.Kind == plan.ByEmail {
@@ -31,6 +32,10 @@ func rowFingerprint(key []byte, r *plan.Row) []byte {
 			m.Write([]byte{0})
 			m.Write([]byte(p.String()))
 			m.Write([]byte{'='})
+			if p.Secret() {
+				m.Write(pwHash())
+				continue
+			}
 			m.Write([]byte(v))
 		}
 	}
@@ -44,6 +49,7 @@ type CarryOver struct {
 	Path string // the old journal
 	key  []byte
 	done map[[hashLen]byte]report.Record
+	sent map[[hashLen]byte]bool // rows in flight when the old run stopped
 	// priors holds, by fingerprint, the values the rows' accounts had
 	// before the old journal's runs sent them (P lines), for the undo plan.
 	priors map[[hashLen]byte]string
@@ -74,6 +80,14 @@ func ReadCarryOver(path string) (*CarryOver, error) {
 	}
 	c.key = recs.key
 	for i, fp := range recs.fingerprints {
+		if recs.Sent(int(i)) {
+			// In flight when its run stopped: the change may be applied.
+			if c.sent == nil {
+				c.sent = map[[hashLen]byte]bool{}
+			}
+			c.sent[fp] = true
+			continue
+		}
 		if rec, ok := recs.Get(int(i)); ok && (rec.Status == report.Applied || rec.Status == report.Unchanged) {
 			c.done[fp] = rec
 			if prior, ok := recs.Prior(int(i)); ok {
@@ -93,20 +107,33 @@ func ReadCarryOver(path string) (*CarryOver, error) {
 // returns how many rows it carried over. Rows are matched by what they do,
 // not by their place: lines may have moved.
 func (c *CarryOver) Apply(j *Journal, earlier *Earlier, p *plan.Plan) (int, error) {
-	if c.key == nil || len(c.done) == 0 {
+	if c.key == nil || len(c.done)+len(c.sent) == 0 {
 		return 0, nil
 	}
 	n := 0
+	hashes := &passwordHashes{key: c.key}
+	passwords := PlanPasswords(p)
 	for i := range p.Rows {
 		row := &p.Rows[i]
 		if !row.Valid() {
 			continue
 		}
-		fp := [hashLen]byte(rowFingerprint(c.key, row))
+		fp := [hashLen]byte(rowFingerprint(c.key, row, func() []byte {
+			pw, _ := passwords(i)
+			return hashes.of(i, pw)
+		}))
+		if c.sent[fp] {
+			// Its sent marker comes along: a "used before" answer to the
+			// resend then counts as applied, as on a plain resume.
+			j.RecordSent(i)
+			earlier.setSent(i)
+			continue
+		}
 		old, ok := c.done[fp]
 		if !ok {
 			continue
 		}
+		j.RecordPassword(i) // an edited password is then sent again
 		if prior, ok := c.priors[fp]; ok {
 			j.RecordPrior(i, prior)
 			earlier.setPrior(i, prior)

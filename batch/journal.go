@@ -36,13 +36,16 @@ import (
 //
 // Passwords stay out of the digest, so an edited password does not make a
 // plan another plan. The H line of a password row, written with its sent
-// marker, holds an HMAC-SHA256 of the password under the journal's random
-// key (truncated to 128 bits): a rerun can tell that the password of an
-// applied row was edited, and send it, while the journal never holds the
-// password or an unkeyed hash that a word list could reverse. The R line of
-// an applied or unchanged row, written before its outcome, holds the keyed
-// fingerprint of its selector, account and change, for a run of an edited
-// plan to carry the row over (CarryOver). The P line of a row, written and
+// marker, holds a PBKDF2-HMAC-SHA256 of the password (passwordRounds
+// rounds) salted with the journal's random key, cut to 128 bits: a rerun
+// can tell that the password of an applied row was edited, and send it,
+// while the journal never holds the password, and a word list tried against
+// a stolen journal pays the rounds per guess (the key is in the file: a
+// plain HMAC would cost one hash a guess). The R line of a row, written
+// with its sent marker and before an applied or unchanged outcome, holds
+// the keyed fingerprint of its selector, account and change (a password as
+// its slow hash), for a run of an edited plan to carry the row, or its sent
+// marker, over (CarryOver). The P line of a row, written and
 // synced before the row is first sent under --undo-out, holds the values
 // its account had of the parameters an undo restores (see Undo); a status
 // M marks a row applied whose values, read back, differ (Runner.Verify).
@@ -94,10 +97,11 @@ type Journal struct {
 	wrote   bool   // a line other than the header and key was written
 	writes  uint64 // writes so far, under mu (for Sync)
 
-	syncMu sync.Mutex // serializes Sync's fsyncs
-	synced uint64     // writes that a completed Sync covered, under syncMu
-	key    []byte     // the HMAC key of password hashes
-	plan   *plan.Plan // set by TrackPlan
+	syncMu sync.Mutex      // serializes Sync's fsyncs
+	synced uint64          // writes that a completed Sync covered, under syncMu
+	key    []byte          // the key of password hashes and row fingerprints
+	hashes *passwordHashes // the plan's password hashes under key (TrackPlan)
+	plan   *plan.Plan      // set by TrackPlan
 }
 
 // OpenJournal opens (or creates) the journal at path for the plan with the
@@ -282,28 +286,61 @@ func malformedLine(path string, lineNo int, line []byte, problem string) error {
 func (j *Journal) TrackPlan(p *plan.Plan) {
 	j.mu.Lock()
 	j.plan = p
+	j.hashes = &passwordHashes{key: j.key}
 	j.mu.Unlock()
 }
 
 // Record appends row i's outcome to the pending buffer; Write sends it.
 func (j *Journal) Record(i int, rec *report.Record) {
-	j.mu.Lock()
+	var fp []byte
 	if j.plan != nil && (rec.Status == report.Applied || rec.Status == report.Unchanged) {
-		j.buf = appendKeyedLine(j.buf, i, fingerprintCode, rowFingerprint(j.key, &j.plan.Rows[i]))
+		fp = j.fingerprint(i) // outside the lock: a password's hash is slow
+	}
+	j.mu.Lock()
+	if fp != nil {
+		j.buf = appendKeyedLine(j.buf, i, fingerprintCode, fp)
 	}
 	j.buf = appendJournalLine(j.buf, i, rec)
 	j.mu.Unlock()
 }
 
-// RecordSent appends a marker that row i's request is being sent, after the
-// keyed hash of its password (see TrackPlan); the row's outcome, recorded
-// later, supersedes the marker.
-func (j *Journal) RecordSent(i int) {
+// fingerprint is row i's keyed fingerprint (rowFingerprint).
+func (j *Journal) fingerprint(i int) []byte {
+	return rowFingerprint(j.key, &j.plan.Rows[i], func() []byte {
+		pw, _ := PlanPasswords(j.plan)(i)
+		return j.hashes.of(i, pw)
+	})
+}
+
+// RecordPassword appends the keyed hash of row i's password, if it sets
+// one (an H line; see TrackPlan).
+func (j *Journal) RecordPassword(i int) {
+	if j.plan == nil {
+		return
+	}
+	pw, ok := PlanPasswords(j.plan)(i)
+	if !ok {
+		return
+	}
+	h := j.hashes.of(i, pw)
 	j.mu.Lock()
+	j.buf = appendKeyedLine(j.buf, i, hashCode, h)
+	j.mu.Unlock()
+}
+
+// RecordSent appends a marker that row i's request is being sent, after the
+// keyed hash of its password and the row's fingerprint (see TrackPlan), so
+// that a run of an edited plan can carry the marker over; the row's
+// outcome, recorded later, supersedes the marker.
+func (j *Journal) RecordSent(i int) {
+	var fp []byte
 	if j.plan != nil {
-		if pw, ok := PlanPasswords(j.plan)(i); ok {
-			j.buf = appendKeyedLine(j.buf, i, hashCode, passwordHash(j.key, pw))
-		}
+		j.RecordPassword(i)
+		fp = j.fingerprint(i)
+	}
+	j.mu.Lock()
+	if fp != nil {
+		j.buf = appendKeyedLine(j.buf, i, fingerprintCode, fp)
 	}
 	j.buf = strconv.AppendInt(j.buf, int64(i), 10)
 	j.buf = append(j.buf, ' ', sentCode, ' ', '0', ' ', '0', ' ', '0', ' ', '0', ' ', '0', ' ', '0', ' ', '"', '"', '\n')

@@ -6,11 +6,13 @@ package batch
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/pbkdf2"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/voxbatch/voxbatch/report"
@@ -53,11 +55,43 @@ const hashLen = 16
 // keyPrefix starts the line that holds the journal's HMAC key.
 const keyPrefix = "key "
 
-// passwordHash is the keyed hash of a password under the journal's key.
+// passwordRounds is the PBKDF2 iteration count of a password hash: about
+// 4 ms a row. The key is in the journal, so the hash must be slow for a
+// word list tried against a stolen journal to be slow too.
+const passwordRounds = 20000
+
+// passwordHash is the keyed hash of a password under the journal's key:
+// PBKDF2-HMAC-SHA256 with the key as its salt, cut to 128 bits.
 func passwordHash(key []byte, password string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(password))
-	return m.Sum(nil)[:hashLen]
+	h, err := pbkdf2.Key(sha256.New, password, key, passwordRounds, hashLen)
+	if err != nil {
+		panic(err) // only for lengths and counts out of FIPS bounds, which these are not
+	}
+	return h
+}
+
+// passwordHashes computes password hashes under one key, each password
+// once: the hash is slow on purpose, and a run asks for a row's several
+// times (its sent marker, its fingerprint, the resume's check).
+type passwordHashes struct {
+	key []byte
+	mu  sync.Mutex
+	by  map[string][]byte
+}
+
+// of returns the hash of row i's password pw.
+func (ph *passwordHashes) of(_ int, pw string) []byte {
+	ph.mu.Lock()
+	defer ph.mu.Unlock()
+	if h, ok := ph.by[pw]; ok {
+		return h
+	}
+	if ph.by == nil {
+		ph.by = map[string][]byte{}
+	}
+	h := passwordHash(ph.key, pw)
+	ph.by[pw] = h
+	return h
 }
 
 func statusFromCode(c byte) (report.Status, bool) {
@@ -97,7 +131,9 @@ type Earlier struct {
 	key     []byte
 	// hashes holds the keyed hash of the password each password row was
 	// last sent with; few rows set a password, so a map.
-	hashes map[int32][hashLen]byte
+	hashes   map[int32][hashLen]byte
+	hashOnce sync.Once
+	hasher   *passwordHashes // of the plan's passwords under key
 	// fingerprints holds the R lines, when the journal is read to carry
 	// its rows over to an edited plan (readOld); nil otherwise.
 	fingerprints map[int32][hashLen]byte
@@ -201,6 +237,27 @@ func (e *Earlier) setPrior(i int, enc string) {
 	e.priors[i] = enc
 }
 
+// HasPriors reports whether the journal holds any P line: an earlier run
+// went with --undo-out.
+func (e *Earlier) HasPriors() bool { return e != nil && e.priors != nil }
+
+// Touched reports whether an earlier run recorded anything of a row: an
+// outcome or a sent marker.
+func (e *Earlier) Touched() bool {
+	if e == nil {
+		return false
+	}
+	if e.n > 0 {
+		return true
+	}
+	for i := range e.entries {
+		if e.entries[i].status == sentCode {
+			return true
+		}
+	}
+	return false
+}
+
 // Prior returns what a P line recorded of row i: the values its account
 // had before an earlier run sent it (encodePrior), if any.
 func (e *Earlier) Prior(i int) (string, bool) {
@@ -231,7 +288,19 @@ func (e *Earlier) PasswordEdited(i int, password string) bool {
 		return false
 	}
 	h, ok := e.hashes[int32(i)]
-	return ok && !hmac.Equal(h[:], passwordHash(e.key, password))
+	if !ok {
+		return false
+	}
+	e.hashOnce.Do(func() { e.hasher = &passwordHashes{key: e.key} })
+	return !hmac.Equal(h[:], e.hasher.of(i, password))
+}
+
+// setSent records a sent marker for row i, as a journal line would.
+func (e *Earlier) setSent(i int) {
+	if e.entries[i].isOutcome() {
+		e.n--
+	}
+	e.entries[i] = entry{status: sentCode}
 }
 
 // set records rec as row i's outcome, as a journal line would.

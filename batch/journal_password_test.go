@@ -1,6 +1,10 @@
 package batch
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/pbkdf2"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -47,8 +51,9 @@ func TestJournalKeepsKeyedPasswordHashes(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "voxbatch-journal 4 ") || !strings.HasPrefix(lines[1], "key ") || len(lines[1]) != 4+64 {
 		t.Fatalf("header and key: %q", lines[:2])
 	}
-	if !strings.HasPrefix(lines[2], "2 H ") || len(lines[2]) != 4+32 || strings.HasPrefix(lines[4], "4 H") ||
-		!strings.HasPrefix(lines[5], "2 R ") {
+	text := strings.Join(lines, "\n")
+	if !strings.HasPrefix(lines[2], "2 H ") || len(lines[2]) != 4+32 || strings.Contains(text, "\n4 H") ||
+		!strings.Contains(text, "\n2 R ") || !strings.Contains(text, "\n4 R ") {
 		t.Fatalf("hash and fingerprint lines: %q", lines)
 	}
 	if strings.Contains(string(data), "Pass") {
@@ -115,5 +120,27 @@ func TestOlderJournalBecomesVersion4(t *testing.T) {
 	defer j.Close()
 	if e.Status(3) != report.Applied || !e.PasswordEdited(2, "Zx9!Other-Word") || e.PasswordEdited(2, "Zx9!Pass-Word") {
 		t.Error("the upgraded journal does not read back")
+	}
+}
+
+// The key is in the journal, so the hash must be slow: a word list tried
+// against a stolen journal then costs PBKDF2's rounds per guess, not one
+// HMAC. The R line hashes the password the same way, never as it is.
+func TestPasswordHashIsSlow(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	want, _ := pbkdf2.Key(sha256.New, "Summer2024!", key, passwordRounds, hashLen)
+	if passwordRounds < 10000 || !bytes.Equal(passwordHash(key, "Summer2024!"), want) {
+		t.Fatalf("the password hash is not PBKDF2 with %d rounds", passwordRounds)
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("Summer2024!"))
+	if bytes.Equal(passwordHash(key, "Summer2024!"), m.Sum(nil)[:hashLen]) {
+		t.Fatal("the password hash is a plain HMAC: a word list reverses it")
+	}
+	p := passwordPlan(t, "Summer2024!")
+	fast := rowFingerprint(key, &p.Rows[2], func() []byte { return []byte("Summer2024!") })
+	slow := rowFingerprint(key, &p.Rows[2], func() []byte { return passwordHash(key, "Summer2024!") })
+	if bytes.Equal(fast, slow) {
+		t.Fatal("the fingerprint does not depend on the hash it is given")
 	}
 }

@@ -1,7 +1,9 @@
 package batch
 
 import (
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/voxbatch/voxbatch/plan"
 	"github.com/voxbatch/voxbatch/report"
@@ -56,8 +58,26 @@ func setOutcome(dst, src *report.Record) {
 // escaped, so that an answer from the API or a proxy cannot rewrite what
 // an operator's terminal shows, nor tear a report row.
 func oneLine(s string) string {
-	if i, _ := plan.ControlAt(s); i < 0 {
+	if i, _ := plan.ControlAt(s); i >= 0 {
+		s = plan.EscapeControls(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s))
+	}
+	return clipMessage(s)
+}
+
+// maxMessage is the longest error message a record keeps, in bytes: an
+// answer of megabytes must not make a report row or a journal line too
+// long to read back.
+const maxMessage = 2048
+
+// clipMessage cuts s to maxMessage bytes, at the start of a character,
+// and says so.
+func clipMessage(s string) string {
+	if len(s) <= maxMessage {
 		return s
 	}
-	return plan.EscapeControls(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s))
+	n := maxMessage
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "… (" + strconv.Itoa(len(s)) + " bytes in all)"
 }

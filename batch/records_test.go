@@ -1,8 +1,10 @@
 package batch
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/voxbatch/voxbatch/plan"
 	"github.com/voxbatch/voxbatch/report"
@@ -51,5 +53,32 @@ func TestSetOutcomeKeepsTheRow(t *testing.T) {
 	want.Line, want.Selector, want.Account = 7, "child_account_name", "a"
 	if dst != want {
 		t.Errorf("got %+v, want %+v", dst, want)
+	}
+}
+
+func TestOneLineClipsHugeMessages(t *testing.T) {
+	huge := strings.Repeat("é", 40000) // 80,000 bytes
+	got := oneLine(huge)
+	if len(got) > maxMessage+64 || !strings.HasSuffix(got, "(80000 bytes in all)") || !utf8.ValidString(got) {
+		t.Errorf("clipped to %d bytes, ends %q", len(got), got[len(got)-30:])
+	}
+	if oneLine("short") != "short" {
+		t.Error("a short message changed")
+	}
+}
+
+// A journal line holds a clipped message, so a rerun reads it back.
+func TestJournalReadsBackAHugeMessage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.state")
+	j, _, err := OpenJournal(path, "sha256:"+strings.Repeat("0", 64), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec report.Record
+	setOutcome(&rec, &report.Record{Status: report.Failed, ErrorMessage: strings.Repeat("x", 70000)})
+	j.Record(0, &rec)
+	j.Close()
+	if _, e, err := OpenJournal(path, "sha256:"+strings.Repeat("0", 64), 1); err != nil || e.Status(0) != report.Failed {
+		t.Fatalf("read back: %v", err)
 	}
 }

@@ -39,8 +39,9 @@ func verifiable(st report.Status) bool { return st == report.Applied || st == re
 // says which parameter, the value wanted and the value found, the journal
 // records it (a rerun sends it again only with --retry-failed) and
 // StatusCounts counts it. The reads go through the run's pacer and count
-// in its Stats. An error (the reads failed or were interrupted) leaves
-// every record as it was.
+// in its Stats. An error (the reads failed or were interrupted) stops the
+// reads: the rows of the batches compared before it keep what they were
+// found to be (mismatch or not), the others stay as they were.
 func (r *Runner) Verify(ctx context.Context) (*Verification, error) {
 	p := r.plan
 	v := &Verification{}

@@ -93,10 +93,10 @@ func (o *runOptions) register(fs *flagSet) {
 		fs.BoolVar(&o.carryOver, "carry-over", false, "the plan was edited since its journal was written: keep (as skipped) the rows the old journal applied with the same selector, account and change, send the rest; the old journal is moved aside as with --fresh")
 	})
 	fs.group("Output", "voxbatch run plan.csv --report report.jsonl --summary summary.json", func() {
-		fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv or .jsonl, - for stdout; default report-<digest>.csv, in --report-dir if given); with --dry-run, rows as dry_run with their request")
+		fs.StringVar(&o.report, "report", "", "per-row report `FILE` (.csv, .jsonl or .xlsx, - for stdout; default report-<digest>.csv, in --report-dir if given); with --dry-run, rows as dry_run with their request")
 		fs.StringVar(&o.reportDir, "report-dir", "", "existing folder `DIR` of a real run's default report and journal: DIR/report-<digest>.csv and its .state, one pair per plan (not with --report)")
 		fs.StringVar(&o.summary, "summary", "", "also write the end-of-run summary as JSON to `FILE`")
-		fs.StringVar(&o.undoOut, "undo-out", "", "read each account's values before changing them, and write the plan that sets them back to `FILE` (.csv, .yaml, .xlsx; kept across resumes)")
+		fs.StringVar(&o.undoOut, "undo-out", "", "read each account's values before changing them, and write the plan that sets them back to `FILE` (.csv, .yaml, .xlsx); a resume adds to it; with a plan's first run only, and never over an undo plan a run has no values of")
 	})
 	fs.group("Logging", "voxbatch run plan.csv --log-format json --metrics-addr :9090", func() {
 		fs.DurationVar(&o.progressInterval, "progress-interval", 10*time.Second, "off a terminal, log progress this often")
@@ -172,6 +172,7 @@ func runCommand() *command {
 		var opts runOptions
 		opts.register(fs)
 		return func(ctx context.Context, pos []string) error {
+			opts.envYields(fs)
 			if err := opts.check(); err != nil {
 				return err
 			}
@@ -180,6 +181,25 @@ func runCommand() *command {
 		}
 	}
 	return c
+}
+
+// envYields drops, of two flags that cannot go together, the one an
+// environment variable set when the other came from the command line: the
+// command line wins (a Job's VOXBATCH_REPORT_DIR must not refuse a
+// --report typed for one run).
+func (o *runOptions) envYields(fs *flagSet) {
+	fromEnv := func(name string) bool { _, ok := fs.fromEnv[name]; return ok }
+	if o.reportDir != "" && fromEnv("report-dir") && ((o.report != "" && !fromEnv("report")) || o.dryRun) {
+		o.reportDir = ""
+	}
+	if o.fresh && o.carryOver {
+		switch {
+		case fromEnv("fresh") && !fromEnv("carry-over"):
+			o.fresh = false
+		case fromEnv("carry-over") && !fromEnv("fresh"):
+			o.carryOver = false
+		}
+	}
 }
 
 // runRun loads and pins the plan, then runs it in the mode asked for.

@@ -166,7 +166,7 @@ type outputs struct {
 	// leftByLimit is the rows --limit leaves for a later run: they are
 	// not_attempted, and that is not a failure.
 	leftByLimit int
-	summary     *os.File // nil without --summary
+	summary     *summaryFile // nil without --summary
 	// undo holds the values before the changes, with --undo-out.
 	undo *batch.Undo
 	// verify is what --verify found.
@@ -205,15 +205,15 @@ func (s *session) openOutputs() (*outputs, error) {
 		return nil, err
 	}
 	if err := report.Tidy(out.reportPath); err != nil {
-		out.closeEarly()
+		out.discard()
 		return nil, usageErrorf("--report %s: %v", out.reportPath, err)
 	}
 	if out.summary, err = createSummary(s.opts.summary); err != nil {
-		out.closeEarly()
+		out.discard()
 		return nil, err
 	}
 	if err := s.openUndo(out); err != nil {
-		out.closeEarly()
+		out.discard()
 		return nil, err
 	}
 	return out, nil
@@ -231,9 +231,7 @@ func (out *outputs) discard() {
 // after finishRun it does nothing harmful.
 func (out *outputs) closeEarly() {
 	out.journal.Close()
-	if out.summary != nil {
-		out.summary.Close()
-	}
+	out.summary.abandon()
 	out.reportLock.Release()
 }
 
@@ -332,6 +330,7 @@ func (s *session) skipUnchanged(ctx context.Context, client batch.Client, out *o
 	logger.Info("reading the current state of the accounts still to do")
 	pv, err := batch.ReadPreview(ctx, s.plan, client, cfg, 0)
 	if err != nil {
+		out.discard()
 		return nil, withRunHint(err)
 	}
 	if err := s.resolve(ctx, client, nil, pv); err != nil {
@@ -407,6 +406,12 @@ func (s *session) openJournal(path string) (*batch.Journal, *batch.Resume, error
 		if moved != "" {
 			s.logger.Info("starting afresh; the old journal is kept", "moved_to", moved)
 		}
+		if moved == "" && opts.carryOver {
+			return nil, nil, usageErrorf("--carry-over: no journal at %s to carry over from", path).withHint(
+				"the default report and journal are named by the plan's digest, so an edited plan gets new ones: " +
+					"name the old journal with --state (for example --state report-<old digest>.csv.state), " +
+					"or keep a fixed --report for every version of a plan")
+		}
 		if moved != "" && opts.carryOver {
 			if carry, err = batch.ReadCarryOver(moved); err != nil {
 				return nil, nil, journalError(err)
@@ -436,23 +441,58 @@ func (s *session) openJournal(path string) (*batch.Journal, *batch.Resume, error
 	return j, rs, nil
 }
 
-// createSummary opens the --summary file before anything is sent, so that
-// a path that cannot be written is a usage error, not a failure after the
-// run. It returns nil without --summary.
-func createSummary(path string) (*os.File, error) {
+// summaryFile is the --summary file: a temporary file beside its path,
+// made before anything is sent (a path that cannot be written is a usage
+// error, not a failure after the run), and renamed over the path once the
+// summary is in it, so that a killed run leaves the last summary whole, not
+// an empty file.
+type summaryFile struct {
+	path string
+	tmp  *os.File
+}
+
+// createSummary makes the --summary file; nil without --summary.
+func createSummary(path string) (*summaryFile, error) {
 	if path == "" {
 		return nil, nil
 	}
-	f, err := os.Create(path)
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return nil, usageErrorf("--summary: %v", err)
 	}
-	return f, nil
+	return &summaryFile{path: path, tmp: tmp}, nil
+}
+
+// commit writes sum to the file and puts it at its path.
+func (sf *summaryFile) commit(sum report.Summary) error {
+	err := sum.WriteJSON(sf.tmp)
+	if err == nil {
+		err = sf.tmp.Chmod(0o644)
+	}
+	if cerr := sf.tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(sf.tmp.Name(), sf.path)
+	}
+	if err != nil {
+		os.Remove(sf.tmp.Name())
+		return fmt.Errorf("write the summary: %w", err)
+	}
+	return nil
+}
+
+// abandon removes the file of a run that ends before its summary.
+func (sf *summaryFile) abandon() {
+	if sf != nil {
+		sf.tmp.Close()
+		os.Remove(sf.tmp.Name())
+	}
 }
 
 // printSummary writes the end-of-run summary to stderr (text or a log line)
 // and, with --summary, as JSON to its file, which it closes.
-func (s *session) printSummary(sum report.Summary, reportPath string, f *os.File) error {
+func (s *session) printSummary(sum report.Summary, reportPath string, f *summaryFile) error {
 	if s.opts.output == "json" {
 		// --output json: the summary is the command's output.
 		_ = sum.WriteJSON(s.e.stdout)
@@ -469,12 +509,5 @@ func (s *session) printSummary(sum report.Summary, reportPath string, f *os.File
 	if f == nil {
 		return nil
 	}
-	if err := sum.WriteJSON(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write the summary: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write the summary: %w", err)
-	}
-	return nil
+	return f.commit(sum)
 }

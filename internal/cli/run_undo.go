@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -45,6 +46,17 @@ func (s *session) openUndo(out *outputs) error {
 		return nil
 	}
 	earlier := out.resume.Earlier
+	if earlier.Touched() && !earlier.HasPriors() {
+		// An earlier run went without --undo-out: what it applied, or had in
+		// flight, would be read now, changed, and taken for the old values.
+		return usageErrorf("--undo-out: this plan's journal has rows an earlier run sent without reading their values first").withHint(
+			"--undo-out goes with a plan's first run; to keep a way back from here, snapshot the accounts with " +
+				"'voxbatch export PLAN --out before.csv' and rerun without --undo-out")
+	}
+	if !earlier.HasPriors() && undoHasRows(s.opts.undoOut) {
+		return usageErrorf("--undo-out %s exists and this run has no values of its own yet: it may be the only way back from an earlier run", s.opts.undoOut).withHint(
+			"give --undo-out a new file, or move the old one away first")
+	}
 	out.undo = batch.NewUndo(s.plan, earlier)
 	if _, err := s.writeUndo(out, func(i int) report.Status { return earlier.Status(i) }); err != nil {
 		return usageError(err).withHint("give --undo-out a file that can be written: .csv, .yaml or .xlsx")
@@ -101,4 +113,15 @@ func (s *session) verifyRun(ctx context.Context, runner *batch.Runner, res *batc
 		s.logger.Warn(fmt.Sprintf("%d rows not verified: passwords, new emails, can_use_restricted and fields the API leaves out cannot be read back", v.NotVerified))
 	}
 	return vc, nil
+}
+
+// undoHasRows tells whether an undo plan at path holds rows that a new run
+// would overwrite: anything but a missing file or a plan with no rows (the
+// one a run writes at its start) counts.
+func undoHasRows(path string) bool {
+	if !exists(path) {
+		return false
+	}
+	_, err := plan.LoadFile(path, nil, plan.Options{SkipInvalid: true, AllowAll: true})
+	return !errors.Is(err, plan.ErrNoRows)
 }

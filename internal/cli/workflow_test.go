@@ -342,3 +342,161 @@ func TestDemoDoesNotAsk(t *testing.T) {
 		t.Error("the demo asks to confirm a run against its own simulator")
 	}
 }
+
+// Carrying an edited plan over keeps what a plain resume would know of its
+// password rows: the hash of the password sent (an edit after the carry is
+// sent) and the sent marker of a request in flight at a kill.
+func TestCarryOverKeepsPasswordKnowledge(t *testing.T) {
+	s, endpoint, creds := startInProcessSim(t, voxsim.Config{Accounts: 20})
+	dir := t.TempDir()
+	planPath := filepath.Join(dir, "plan.csv")
+	reportPath := filepath.Join(dir, "r.csv")
+	write := func(pw, other string) {
+		os.WriteFile(planPath, []byte("child_account_id,new_child_account_password,active\n1000,"+pw+",\n"+other+",,false\n"), 0o644)
+	}
+	run := func(extra ...string) (int, string) {
+		e, _, errb := testEnv(nil)
+		code := dispatch(context.Background(), e, append([]string{"run", planPath, "--credentials", creds, "--endpoint", endpoint,
+			"--report", reportPath}, extra...))
+		return code, errb.String()
+	}
+	changes := func() int { a, _ := s.Account(1000); return a.PasswordChanges }
+	write("Zx9!First-Pass", "1001")
+	if code, msg := run(); code != exitOK {
+		t.Fatalf("first run: %d\n%s", code, msg)
+	}
+	write("Zx9!First-Pass", "1002")
+	if code, msg := run("--carry-over"); code != exitOK || changes() != 1 {
+		t.Fatalf("carry-over: exit %d, %d password changes\n%s", code, changes(), msg)
+	}
+	write("Zx9!Second-Pass", "1002") // the same plan for the journal
+	if code, msg := run(); code != exitOK || changes() != 2 {
+		t.Fatalf("a password edited after a carry-over: exit %d, %d password changes (want it sent)\n%s", code, changes(), msg)
+	}
+
+	// A kill while the password request was in flight: its outcome line
+	// never reached the journal.
+	journal := reportPath + ".state"
+	data, _ := os.ReadFile(journal)
+	var kept []string
+	for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		if !strings.HasPrefix(line, "0 A ") {
+			kept = append(kept, line)
+		}
+	}
+	os.WriteFile(journal, []byte(strings.Join(kept, "\n")+"\n"), 0o600)
+	write("Zx9!Second-Pass", "1003")
+	code, msg := run("--carry-over")
+	if code != exitOK {
+		t.Fatalf("carry-over after a kill in flight: exit %d (the resend's 535 is the lost request's trace)\n%s", code, msg)
+	}
+	if r := readReport(t, reportPath)[0]; r["status"] != "applied" || !strings.Contains(r["error_message"], "earlier attempt") {
+		t.Errorf("the password row: %v", r)
+	}
+}
+
+func TestRefusedRunLeavesNoJournal(t *testing.T) {
+	_, endpoint, creds := startInProcessSim(t, voxsim.Config{Accounts: 20})
+	dir := t.TempDir()
+	planPath := writePlan(t, dir, 3)
+	reportPath := filepath.Join(dir, "r.csv")
+	e, _, errb := testEnv(nil)
+	if code := dispatch(context.Background(), e, []string{"run", planPath, "--credentials", creds, "--endpoint", endpoint,
+		"--report", reportPath, "--summary", filepath.Join(dir, "no", "such", "s.json")}); code != exitUsage {
+		t.Fatalf("exit %d\n%s", code, errb)
+	}
+	if _, err := os.Stat(reportPath + ".state"); err == nil {
+		t.Error("a run refused before sending left a journal that ties the report to this plan")
+	}
+}
+
+func TestCarryOverWithNothingToCarry(t *testing.T) {
+	_, endpoint, creds := startInProcessSim(t, voxsim.Config{Accounts: 20})
+	dir := t.TempDir()
+	planPath := writePlan(t, dir, 3)
+	e, _, errb := testEnv(nil)
+	e.stdin = strings.NewReader("")
+	t.Chdir(dir) // the default report and journal go to the working folder
+	code := dispatch(context.Background(), e, []string{"run", planPath, "--credentials", creds, "--endpoint", endpoint, "--carry-over"})
+	if code != exitUsage || !strings.Contains(errb.String(), "no journal") || !strings.Contains(errb.String(), "--state") {
+		t.Fatalf("--carry-over with no journal: exit %d, want 2 saying how to name the old one\n%s", code, errb)
+	}
+}
+
+func TestUndoOutRefusesWhatWouldBeWrong(t *testing.T) {
+	_, endpoint, creds := startInProcessSim(t, voxsim.Config{Accounts: 20})
+	dir := t.TempDir()
+	planPath := writePlan(t, dir, 5)
+	reportPath := filepath.Join(dir, "r.csv")
+	undo := filepath.Join(dir, "undo.csv")
+	run := func(extra ...string) (int, string) {
+		e, _, errb := testEnv(nil)
+		code := dispatch(context.Background(), e, append([]string{"run", planPath, "--credentials", creds, "--endpoint", endpoint,
+			"--report", reportPath}, extra...))
+		return code, errb.String()
+	}
+	// A first run without --undo-out: a later --undo-out would read the
+	// changed values and take them for the old ones.
+	if code, msg := run("--limit", "2"); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, msg)
+	}
+	if code, msg := run("--undo-out", undo); code != exitUsage || !strings.Contains(msg, "voxbatch export") {
+		t.Fatalf("--undo-out after a run without it: exit %d, want 2\n%s", code, msg)
+	}
+	// A good undo plan is never overwritten by a fresh start.
+	if code, msg := run("--fresh", "--undo-out", undo); code != exitOK {
+		t.Fatalf("--fresh --undo-out: exit %d\n%s", code, msg)
+	}
+	good, _ := os.ReadFile(undo)
+	if code, msg := run("--fresh", "--undo-out", undo); code != exitUsage || !strings.Contains(msg, "only way back") {
+		t.Fatalf("a second --fresh onto the same undo file: exit %d, want 2\n%s", code, msg)
+	}
+	if now, _ := os.ReadFile(undo); string(now) != string(good) {
+		t.Error("the undo plan was overwritten")
+	}
+}
+
+func TestCommandLineWinsOverAConflictingVariable(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{"VOXBATCH_REPORT_DIR": dir, "VOXBATCH_FRESH": "true"}
+	e, _, errb := testEnv(vars)
+	if code := dispatch(context.Background(), e, []string{"run", "--dry-run", "samples/disable.csv", "--report", filepath.Join(dir, "d.csv")}); code != exitOK {
+		t.Errorf("VOXBATCH_REPORT_DIR with --report on the command line: exit %d\n%s", code, errb)
+	}
+	var opts runOptions
+	fs := newFlagSet(runCommand(), e)
+	opts.register(fs)
+	if _, err := parseFlags(fs, e, []string{"--carry-over", "--report", "r.csv", "p.csv"}); err != nil {
+		t.Fatal(err)
+	}
+	opts.envYields(fs)
+	if opts.fresh || !opts.carryOver || opts.reportDir != "" {
+		t.Errorf("fresh %v, carry-over %v, report-dir %q: the variables should yield", opts.fresh, opts.carryOver, opts.reportDir)
+	}
+}
+
+func TestSummaryFileIsReplacedWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "summary.json")
+	os.WriteFile(path, []byte(`{"rows":1}`+"\n"), 0o644)
+	sf, err := createSummary(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != `{"rows":1}`+"\n" {
+		t.Fatalf("the last summary was emptied before the run: %q", b)
+	}
+	sf.abandon() // a run that stopped early
+	if b, _ := os.ReadFile(path); string(b) != `{"rows":1}`+"\n" {
+		t.Fatalf("an abandoned summary touched the file: %q", b)
+	}
+	sf, _ = createSummary(path)
+	if err := sf.commit(report.Summary{Rows: 7, ExitCode: 0}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), `"rows":7`) {
+		t.Errorf("after commit: %q", b)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".summary.json.tmp-*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
