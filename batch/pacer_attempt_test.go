@@ -57,7 +57,7 @@ func TestThrottledRequestWaitsWhatTheServerAsked(t *testing.T) {
 			if a.throttled.Load() != 1 {
 				t.Errorf("%d throttled answers counted", a.throttled.Load())
 			}
-			if left := a.pacer.pausedUntil.Sub(time.Now()); left > 0 {
+			if left := time.Until(a.pacer.pausedUntil); left > 0 {
 				t.Errorf("a lone throttled answer paused every worker for %v", left)
 			}
 		})
