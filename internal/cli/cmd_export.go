@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/voxbatch/voxbatch/batch"
 	"github.com/voxbatch/voxbatch/plan"
@@ -27,17 +26,10 @@ func registerExport(o *exportOptions, fs *flagSet) {
 		fs.StringVar(&o.exportOut, "out", "", "write the current values as a plan to `FILE` (.csv, .yaml, .yml, .xlsx; - for stdout, as CSV)")
 	})
 	fs.group("Reading", "voxbatch export plan.csv --out - --credentials credentials.json --rate 20", func() {
-		fs.StringVar(&o.credentials, "credentials", "", "service account `credentials.json`, or its JSON content itself (default: $VOXIMPLANT_CREDENTIALS, a path or the content)")
-		fs.StringVar(&o.endpoint, "endpoint", "https://api.voximplant.com/platform_api/", "Management API base `URL`; http:// only to loopback")
-		fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "per-request timeout")
-		fs.IntVar(&o.workers, "workers", 8, "at most `N` requests in flight")
-		fs.Float64Var(&o.rate, "rate", 10, "at most `R` requests per second, retries included (at least 0.01)")
-		fs.IntVar(&o.burst, "burst", 1, "`N` requests the rate limiter lets through at once")
-		fs.IntVar(&o.maxAttempts, "max-attempts", 6, "attempts per request on transient errors")
+		o.registerAPI(fs)
 	})
 	fs.group("Logging", "voxbatch export plan.csv --out before.csv --log-format json", func() {
-		fs.StringVar(&o.logFormat, "log-format", "text", "log format on stderr `text|json`")
-		fs.StringVar(&o.logLevel, "log-level", "info", "log level `debug|info|warn|error`")
+		o.registerLog(fs)
 	})
 }
 

@@ -58,6 +58,24 @@ type runOptions struct {
 	metricsAddr      string
 }
 
+// registerAPI adds the flags of how the API is called, which run and
+// export share.
+func (o *runOptions) registerAPI(fs *flagSet) {
+	fs.StringVar(&o.credentials, "credentials", "", "service account `credentials.json`, or its JSON content itself (default: $VOXIMPLANT_CREDENTIALS, a path or the content)")
+	fs.StringVar(&o.endpoint, "endpoint", "https://api.voximplant.com/platform_api/", "Management API base `URL`; http:// only to loopback")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "per-request timeout")
+	fs.IntVar(&o.workers, "workers", 8, "at most `N` requests in flight")
+	fs.Float64Var(&o.rate, "rate", 10, "at most `R` requests per second, retries included (at least 0.01)")
+	fs.IntVar(&o.burst, "burst", 1, "`N` requests the rate limiter lets through at once")
+	fs.IntVar(&o.maxAttempts, "max-attempts", 6, "attempts per request on transient errors")
+}
+
+// registerLog adds the logging flags that run and export share.
+func (o *runOptions) registerLog(fs *flagSet) {
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format on stderr `text|json`")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log level `debug|info|warn|error`")
+}
+
 // register adds the flags of a run to fs, in the groups of its help.
 func (o *runOptions) register(fs *flagSet) {
 	fs.group("Plan", "voxbatch run plan.csv --skip-invalid --chunk-size 100", func() { o.plan.register(fs.FlagSet) })
@@ -71,13 +89,7 @@ func (o *runOptions) register(fs *flagSet) {
 		fs.StringVar(&o.expectDigest, "expect-digest", "", "refuse (exit 4, nothing sent) unless the plan's digest is `sha256:HEX`; checked before credentials are read")
 	})
 	fs.group("Sending", "voxbatch run plan.csv --credentials credentials.json --rate 20 --workers 8", func() {
-		fs.StringVar(&o.credentials, "credentials", "", "service account `credentials.json`, or its JSON content itself (default: $VOXIMPLANT_CREDENTIALS, a path or the content)")
-		fs.StringVar(&o.endpoint, "endpoint", "https://api.voximplant.com/platform_api/", "Management API base `URL`; http:// only to loopback")
-		fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "per-request timeout")
-		fs.IntVar(&o.workers, "workers", 8, "at most `N` requests in flight")
-		fs.Float64Var(&o.rate, "rate", 10, "at most `R` requests per second, retries included (at least 0.01)")
-		fs.IntVar(&o.burst, "burst", 1, "`N` requests the rate limiter lets through at once")
-		fs.IntVar(&o.maxAttempts, "max-attempts", 6, "attempts per request on transient errors")
+		o.registerAPI(fs)
 		fs.IntVar(&o.maxFailures, "max-failures", 0, "abort once `N` rows have failed (0: no limit)")
 		fs.Float64Var(&o.maxFailureRate, "max-failure-rate", 0, "abort once this `fraction` of finished rows failed (0: no limit)")
 		fs.IntVar(&o.minSample, "min-sample", 100, "finished rows before --max-failure-rate is checked")
@@ -100,8 +112,7 @@ func (o *runOptions) register(fs *flagSet) {
 	})
 	fs.group("Logging", "voxbatch run plan.csv --log-format json --metrics-addr :9090", func() {
 		fs.DurationVar(&o.progressInterval, "progress-interval", 10*time.Second, "off a terminal, log progress this often")
-		fs.StringVar(&o.logFormat, "log-format", "text", "log format on stderr `text|json`")
-		fs.StringVar(&o.logLevel, "log-level", "info", "log level `debug|info|warn|error`")
+		o.registerLog(fs)
 		fs.StringVar(&o.metricsAddr, "metrics-addr", "", "serve Prometheus metrics on `ADDR` (e.g. :9090) during the run; off by default")
 	})
 }
