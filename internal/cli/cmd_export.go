@@ -35,21 +35,11 @@ func registerExport(o *exportOptions, fs *flagSet) {
 
 // checkExport checks the flags of export.
 func checkExport(o *exportOptions) error {
-	switch {
-	case o.exportOut == "":
+	if o.exportOut == "" {
 		return usageErrorf("export needs --out FILE").withHint("name a .csv, .yaml or .xlsx file, or - to print CSV on stdout")
-	case o.workers < 1 || o.workers > 1024:
-		return usageErrorf("--workers %d: want 1..1024", o.workers)
-	case !(o.rate >= minRate):
-		return usageErrorf("--rate %v: want at least %v requests per second", o.rate, minRate)
-	case o.burst < 1:
-		return usageErrorf("--burst must be at least 1")
-	case o.maxAttempts < 1:
-		return usageErrorf("--max-attempts must be at least 1")
-	case o.timeout <= 0:
-		return usageErrorf("--timeout must be above 0")
-	case o.logFormat != "text" && o.logFormat != "json":
-		return usageErrorf("--log-format %q: want text or json", o.logFormat)
+	}
+	if err := o.checkAPI(); err != nil {
+		return err
 	}
 	if _, err := plan.TableFormat(o.exportOut); err != nil {
 		return usageErrorf("--out %v", err)

@@ -117,10 +117,9 @@ func (o *runOptions) register(fs *flagSet) {
 	})
 }
 
-func (o *runOptions) check() error {
+// checkAPI checks the flags registerAPI and registerLog add.
+func (o *runOptions) checkAPI() error {
 	switch {
-	case o.output != "text" && o.output != "json":
-		return usageErrorf("--output %q: want text or json", o.output)
 	case o.workers < 1 || o.workers > 1024:
 		return usageErrorf("--workers %d: want 1..1024", o.workers)
 	case !(o.rate >= minRate):
@@ -129,6 +128,21 @@ func (o *runOptions) check() error {
 		return usageErrorf("--burst must be at least 1")
 	case o.maxAttempts < 1:
 		return usageErrorf("--max-attempts must be at least 1")
+	case o.timeout <= 0:
+		return usageErrorf("--timeout must be above 0")
+	case o.logFormat != "text" && o.logFormat != "json":
+		return usageErrorf("--log-format %q: want text or json", o.logFormat)
+	}
+	return nil
+}
+
+func (o *runOptions) check() error {
+	if err := o.checkAPI(); err != nil {
+		return err
+	}
+	switch {
+	case o.output != "text" && o.output != "json":
+		return usageErrorf("--output %q: want text or json", o.output)
 	case o.maxFailures < 0:
 		return usageErrorf("--max-failures must not be negative")
 	case o.maxFailureRate < 0 || o.maxFailureRate > 1:
@@ -145,14 +159,10 @@ func (o *runOptions) check() error {
 		return usageErrorf("--limit is for a real run").withHint("a dry run shows every request; --limit N then sends the first N rows")
 	case o.minSample < 1:
 		return usageErrorf("--min-sample must be at least 1")
-	case o.timeout <= 0:
-		return usageErrorf("--timeout must be above 0")
 	case o.progressInterval <= 0:
 		return usageErrorf("--progress-interval must be above 0")
 	case o.grace <= 0:
 		return usageErrorf("--grace must be above 0")
-	case o.logFormat != "text" && o.logFormat != "json":
-		return usageErrorf("--log-format %q: want text or json", o.logFormat)
 	}
 	if err := o.checkReview(); err != nil {
 		return err
