@@ -14,11 +14,11 @@ import (
 // runner's requests, the preview's reads and the check of an unknown
 // outcome: it waits on the pacer before each attempt, counts the requests,
 // retries transient answers with capped exponential backoff and full jitter
-// up to Config.MaxAttempts, handles throttled answers (a pause of every
-// worker, capped at Config.MaxPause, and a cut of the shared rate; up to
-// Config.MaxThrottles, not counted as attempts), and renews the token once
-// after a token error. What the final answer means is the caller's to
-// decide. It is safe for concurrent use.
+// up to Config.MaxAttempts, handles throttled answers (the request waits
+// what the server asked, capped at Config.MaxPause, or a backoff, and the
+// shared pacer adapts its rate; up to Config.MaxThrottles, not counted as
+// attempts), and renews the token once after a token error. What the final
+// answer means is the caller's to decide. It is safe for concurrent use.
 type attempter struct {
 	client Client
 	cfg    *Config // with defaults
@@ -44,7 +44,7 @@ func newAttempter(client Client, cfg *Config, seed uint64) *attempter {
 	return &attempter{
 		client: client,
 		cfg:    cfg,
-		pacer:  newPacer(cfg.Rate, cfg.Burst, cfg.Workers, cfg.Now),
+		pacer:  newPacer(cfg.Rate, cfg.Burst, cfg.Now),
 		rng:    rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), seed)),
 	}
 }
@@ -132,7 +132,8 @@ func (a *attempter) do(c *call) outcome {
 	throttles := 0
 	for {
 		o.err, o.v = nil, voximplant.Verdict{}
-		if err := a.pacer.wait(c.pace); err != nil || c.pace.Err() != nil {
+		sent, err := a.pacer.wait(c.pace)
+		if err != nil || c.pace.Err() != nil {
 			o.end, o.stopErr = stopped, err
 			if err == nil {
 				o.stopErr = c.pace.Err()
@@ -152,7 +153,7 @@ func (a *attempter) do(c *call) outcome {
 		}
 		if o.err == nil {
 			if !c.check {
-				a.pacer.succeeded()
+				a.pacer.succeeded(sent)
 				a.tokenSucceeded()
 			}
 			o.end = answered
@@ -164,7 +165,7 @@ func (a *attempter) do(c *call) outcome {
 			o.end, o.unknown = stopped, true
 			return o
 		}
-		if o.end = a.retry(c, &o, &throttles, gen); o.end != again {
+		if o.end = a.retry(c, &o, &throttles, gen, sent); o.end != again {
 			return o
 		}
 	}
@@ -186,8 +187,8 @@ func (a *attempter) attempt(ctx context.Context, c *call, n int) error {
 
 // retry handles the failed attempt o of c: again, after any pause or
 // backoff, or how the call ends. gen is the token generation the attempt
-// used.
-func (a *attempter) retry(c *call, o *outcome, throttles *int, gen int) ending {
+// used, sent when the pacer let it go.
+func (a *attempter) retry(c *call, o *outcome, throttles *int, gen int, sent time.Time) ending {
 	cl := o.v.Class
 	switch {
 	case c.check:
@@ -201,9 +202,13 @@ func (a *attempter) retry(c *call, o *outcome, throttles *int, gen int) ending {
 	case cl == voximplant.Throttled:
 		*throttles++
 		o.attempts-- // throttled answers do not use up MaxAttempts
-		a.onThrottled(o.v, *throttles, o.err, c.logArgs...)
+		wait := a.onThrottled(o.v, *throttles, sent, o.err, c.logArgs...)
 		if *throttles >= a.cfg.MaxThrottles {
 			return exhausted
+		}
+		if err := sleepCtx(c.pace, wait); err != nil {
+			o.stopErr = err
+			return stopped
 		}
 		return again
 	case cl == voximplant.Transient:
@@ -229,21 +234,25 @@ func (a *attempter) backOff(c *call, o *outcome) ending {
 	return again
 }
 
-// onThrottled handles a throttled answer: it counts it, pauses every worker
-// for the time the server asked (or a backoff) and cuts the shared rate.
-func (a *attempter) onThrottled(v voximplant.Verdict, throttles int, err error, logArgs ...any) {
+// onThrottled handles a throttled answer to an attempt the pacer let go at
+// sent: it counts it, tells the pacer (which cuts the shared rate and may
+// pause the other workers briefly) and returns how long this request waits
+// before its next attempt: the time the server asked, capped at
+// Config.MaxPause, or a backoff.
+func (a *attempter) onThrottled(v voximplant.Verdict, throttles int, sent time.Time, err error, logArgs ...any) time.Duration {
 	a.throttled.Add(1)
-	pause := v.RetryAfter
-	if pause <= 0 {
-		pause = a.backoff(min(throttles, 4))
+	wait := v.RetryAfter
+	if wait <= 0 {
+		wait = a.backoff(min(throttles, 4))
 	}
-	if pause > a.cfg.MaxPause {
-		// A proxy's Retry-After of an hour would stall every worker.
-		a.cfg.Logger.Warn("the server asked for a long pause; pausing less", "asked", pause, "pause", a.cfg.MaxPause)
-		pause = a.cfg.MaxPause
+	if wait > a.cfg.MaxPause {
+		// A proxy's Retry-After of an hour would stall the run.
+		a.cfg.Logger.Warn("the server asked for a long pause; pausing less", "asked", wait, "pause", a.cfg.MaxPause)
+		wait = a.cfg.MaxPause
 	}
-	a.cfg.Logger.Debug("throttled", append(logArgs, "pause", pause, "error", err)...)
-	a.pacer.throttled(pause, v.RetryAfter > 0)
+	a.pacer.throttledAt(sent, min(v.RetryAfter, wait))
+	a.cfg.Logger.Debug("throttled", append(logArgs, "wait", wait, "rate", a.pacer.rate(), "error", err)...)
+	return wait
 }
 
 // backoff is a capped exponential backoff with full jitter for the given

@@ -10,8 +10,8 @@ import (
 )
 
 // The answers a request over the rate limit may get besides errRateLimit
-// (Config.ThrottleCode), worded after the API's own. Code 416 names the seconds to wait in its
-// message, as the API does.
+// (Config.ThrottleCode), worded after the API's own. Code 416 names the
+// seconds to wait in its message, as the API does.
 var (
 	errTryLater    = &apiError{162, "Try later", ""}
 	errRepeatAfter = &apiError{416, "Repeat the request after " + strconv.Itoa(int(RetryAfter/time.Second)) + " seconds", ""}

@@ -11,6 +11,8 @@ type benchCase struct {
 	name  string
 	about string
 	runs  []benchRun
+	// long cases take many minutes: they run only when named, not in all.
+	long bool
 }
 
 // benchRun is one simulator + client run.
@@ -26,7 +28,7 @@ type benchRun struct {
 	judge   func(m *metrics) verdict
 }
 
-// The cases, in the order -case all runs them.
+// The cases, in the order -case all runs them (long ones left out).
 var cases = []*benchCase{
 	{
 		name:  "minimum",
@@ -65,6 +67,18 @@ var cases = []*benchCase{
 			{label: "limit 50, 429, 70 s", rows: 50 * 60 * 10, chunk: 10, workers: 8, rate: 150,
 				sim: []string{"--rate-limit", "50", "--throttle-status", "429"}, timeout: 4 * time.Minute, judge: throttling(50, false)},
 		},
+	},
+	{
+		name:  "shapes",
+		about: "issue 14's matrix, 16 s runs: limit 50 as bucket 1/5/50 or fixed window, answered 340/416/162/429 (about 8 min; not in all)",
+		runs:  shapeRuns(16, 0.85),
+		long:  true,
+	},
+	{
+		name:  "shapes-60",
+		about: "the same matrix, 60 s runs (about 25 min; not in all)",
+		runs:  shapeRuns(60, 0.9),
+		long:  true,
 	},
 	{
 		name:  "latency",

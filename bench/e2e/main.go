@@ -11,8 +11,11 @@
 //	go run ./bench/e2e -case minimum
 //	go run ./bench/e2e -case all
 //	go run ./bench/e2e -list
+//	go run ./bench/e2e -case shapes -run 'bucket 1, 4'
 //
-// -keep keeps the work directory (plans, reports, logs), -bin uses a built
+// The long cases (the shape matrix of issue 14) run only when named. -run
+// keeps the runs of the selected cases whose label matches a regexp. -keep
+// keeps the work directory (plans, reports, logs), -bin uses a built
 // binary, -timeout overrides the runs' timeouts, -rusage measures the client
 // by its rusage instead of /usr/bin/time -v.
 //
@@ -29,6 +32,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 )
@@ -36,6 +40,7 @@ import (
 func main() {
 	name := flag.String("case", "all", "`case` to run: "+strings.Join(caseNames(), ", ")+" or all")
 	list := flag.Bool("list", false, "list the cases and exit")
+	runPat := flag.String("run", "", "run only the runs whose label matches this `regexp`")
 	bin := flag.String("bin", "", "use this voxbatch `binary` instead of building one")
 	keep := flag.Bool("keep", false, "keep the work directory (plans, reports, logs)")
 	timeout := flag.Duration("timeout", 0, "override every run's `timeout` (0: each run's own)")
@@ -43,11 +48,11 @@ func main() {
 	flag.Parse()
 	if *list {
 		for _, c := range cases {
-			fmt.Printf("%-8s %s\n", c.name, c.about)
+			fmt.Printf("%-13s %s\n", c.name, c.about)
 		}
 		return
 	}
-	sel, err := selectCases(*name)
+	sel, err := selectCases(*name, *runPat)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(2)
@@ -94,7 +99,7 @@ func run(ctx context.Context, out io.Writer, sel []*benchCase, h *harness, keep 
 				return 130
 			}
 			r := &c.runs[i]
-			fmt.Fprintf(h.log, "e2e: %s / %s: %d rows, rate %g\n", c.name, r.label, r.rows, r.rate)
+			fmt.Fprintf(h.log, "e2e: %s / %s: %d rows, rate %g; load average %s\n", c.name, r.label, r.rows, r.rate, loadAverage())
 			res := h.run(ctx, r)
 			if res.err != nil {
 				fmt.Fprintf(h.log, "e2e: %s / %s: %v\n", c.name, r.label, res.err)
@@ -107,17 +112,51 @@ func run(ctx context.Context, out io.Writer, sel []*benchCase, h *harness, keep 
 	return code
 }
 
-// selectCases returns the case called name, or every case for "all".
-func selectCases(name string) ([]*benchCase, error) {
-	if name == "all" {
-		return cases, nil
-	}
+// selectCases returns the case called name, or every case but the long
+// ones for "all"; with a pattern, only the runs whose label it matches.
+func selectCases(name, pattern string) ([]*benchCase, error) {
+	var sel []*benchCase
 	for _, c := range cases {
-		if c.name == name {
-			return []*benchCase{c}, nil
+		if c.name == name || name == "all" && !c.long {
+			sel = append(sel, c)
 		}
 	}
-	return nil, fmt.Errorf("unknown case %q; want one of %s or all", name, strings.Join(caseNames(), ", "))
+	if len(sel) == 0 {
+		return nil, fmt.Errorf("unknown case %q; want one of %s or all", name, strings.Join(caseNames(), ", "))
+	}
+	if pattern == "" {
+		return sel, nil
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, fmt.Errorf("-run: %w", err)
+	}
+	var out []*benchCase
+	for _, c := range sel {
+		f := &benchCase{name: c.name, about: c.about, long: c.long}
+		for _, r := range c.runs {
+			if re.MatchString(r.label) {
+				f.runs = append(f.runs, r)
+			}
+		}
+		if len(f.runs) > 0 {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("-run %q matches no run of case %s", pattern, name)
+	}
+	return out, nil
+}
+
+// loadAverage is the machine's load average over the last minute, "?" where
+// /proc/loadavg is missing: runs on a busy machine measure the machine.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 func caseNames() []string {

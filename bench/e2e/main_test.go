@@ -75,6 +75,13 @@ func TestJudges(t *testing.T) {
 		{"million met", million, applied(metrics{cpu: 15, rssMB: 599}), verdictMet},
 		{"million cpu", million, applied(metrics{cpu: 15.1, rssMB: 100}), verdictMissed},
 		{"million rss", million, applied(metrics{cpu: 1, rssMB: 600}), verdictMissed},
+		{"shape met", underLimit(50, 0.85), applied(metrics{requests: 103, minRequests: 100, throttled: 3, goodput: 42.5, maxPerSecond: 100}), verdictMet},
+		{"shape slow", underLimit(50, 0.85), applied(metrics{requests: 100, minRequests: 100, goodput: 42.4}), verdictMissed},
+		{"shape throttled", underLimit(50, 0.85), applied(metrics{requests: 100, minRequests: 97, throttled: 4, goodput: 50}), verdictMissed},
+		{"shape over --rate", underLimit(50, 0.85), applied(metrics{requests: 100, minRequests: 100, goodput: 50, maxPerSecond: 101}), verdictMissed},
+		{"below met", belowLimit(40), applied(metrics{goodput: 38, maxPerSecond: 40}), verdictMet},
+		{"below slow", belowLimit(40), applied(metrics{goodput: 37.9}), verdictMissed},
+		{"below over --rate", belowLimit(40), applied(metrics{goodput: 40, maxPerSecond: 41}), verdictMissed},
 		{"cpu reported", cpuPer1k, applied(metrics{cpuPer1k: 0.3}), verdictInfo},
 		{"cpu rows missing", cpuPer1k, &metrics{rows: 2}, verdictMissed},
 	}
@@ -85,6 +92,33 @@ func TestJudges(t *testing.T) {
 				t.Errorf("verdict %+v, want %v", v, tt.want)
 			}
 		})
+	}
+}
+
+func TestShapeRuns(t *testing.T) {
+	runs := shapeRuns(16, 0.85)
+	if len(runs) != len(limitShapes)*len(throttleSignals)+1 {
+		t.Fatalf("%d runs", len(runs))
+	}
+	seen := map[string]bool{}
+	for _, r := range runs {
+		if seen[r.label] {
+			t.Errorf("two runs labelled %q", r.label)
+		}
+		seen[r.label] = true
+		sim := strings.Join(r.sim, " ")
+		if !strings.Contains(sim, "--rate-limit 50 --latency 20ms") || r.chunk != 50 || r.workers != 16 {
+			t.Errorf("%s: sim %q, chunk %d, workers %d", r.label, sim, r.chunk, r.workers)
+		}
+		if r.rate == shapeRate && r.rows != 40_000 {
+			t.Errorf("%s: %d rows, want 40000 (16 s at the limit)", r.label, r.rows)
+		}
+	}
+	if r := runs[len(runs)-1]; r.rate != shapeBelow || r.rows != shapeBelow*16*shapeChunk {
+		t.Errorf("last run %+v, want --rate %d", r, shapeBelow)
+	}
+	if got := shapeRuns(60, 0.9)[0].rows; got != 150_000 {
+		t.Errorf("60 s runs of %d rows", got)
 	}
 }
 
@@ -105,19 +139,26 @@ func TestWritePlan(t *testing.T) {
 
 func TestSelectCases(t *testing.T) {
 	tests := []struct {
-		name    string
-		want    int
-		wantErr bool
+		name, pattern string
+		want          int
+		wantErr       bool
 	}{
-		{"all", len(cases), false},
-		{"million", 1, false},
-		{"nope", 0, true},
+		{"all", "", len(cases) - 2, false},
+		{"million", "", 1, false},
+		{"shapes", "", 1, false},
+		{"shapes", "^bucket 1, 429", 1, false},
+		{"shapes", "no such run", 0, true},
+		{"shapes", "(", 0, true},
+		{"nope", "", 0, true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := selectCases(tt.name)
+		t.Run(tt.name+" "+tt.pattern, func(t *testing.T) {
+			got, err := selectCases(tt.name, tt.pattern)
 			if (err != nil) != tt.wantErr || len(got) != tt.want {
-				t.Errorf("selectCases(%q) = %d cases, %v", tt.name, len(got), err)
+				t.Errorf("selectCases(%q, %q) = %d cases, %v", tt.name, tt.pattern, len(got), err)
+			}
+			if tt.pattern != "" && len(got) == 1 && len(got[0].runs) != 2 {
+				t.Errorf("%d runs match %q, want 2", len(got[0].runs), tt.pattern)
 			}
 		})
 	}
