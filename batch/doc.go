@@ -15,9 +15,11 @@
 //   - send (send.go) decides what a request's attempts came to: applied,
 //     failed, bisection of a chunk refused as row data, the check of an
 //     unknown outcome, or stopping the run.
-//   - pacer (pacer.go) is the shared limiter: it holds any second to the
-//     rate, pauses every worker after a throttled answer, cuts the rate
-//     below where it was throttled and raises it back by time.
+//   - pacer (pacer.go) is the shared limiter: it spaces requests by the
+//     current rate and holds any second to the rate; a throttled answer
+//     cuts the rate to what the server took (never below what it held),
+//     answers throttled in a row pause the other workers briefly, and the
+//     rate climbs back by time.
 //   - Journal (journal.go, journal_format.go) appends each decided outcome,
 //     and a sent marker before a password or email request, so that a
 //     killed run loses nothing; Resume (resume.go) turns what an earlier run
