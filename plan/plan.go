@@ -207,16 +207,26 @@ func planFormat(name, format string) (string, error) {
 	default:
 		return "", fmt.Errorf("%s: %w %s: want csv, yaml or xlsx", name, ErrFormat, quote(format))
 	}
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".csv":
-		return "csv", nil
-	case ".yaml", ".yml":
-		return "yaml", nil
-	case ".xlsx":
-		return "xlsx", nil
-	case ".xls":
+	if f := formatOfExt(name); f != "" {
+		return f, nil
+	}
+	if strings.EqualFold(filepath.Ext(name), ".xls") {
 		return "", fmt.Errorf("%s: %w: an old binary Excel workbook (.xls) is not read; "+
 			"save it as an Excel Workbook (.xlsx) or as CSV UTF-8", name, ErrFormat)
 	}
 	return "", fmt.Errorf("%s: %w: name a .csv, .yaml, .yml or .xlsx file, or give the format", name, ErrFormat)
+}
+
+// formatOfExt is the plan format a file name's extension names, in any
+// case ("" for none): the one rule that reading and writing plans share.
+func formatOfExt(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv":
+		return "csv"
+	case ".yaml", ".yml":
+		return "yaml"
+	case ".xlsx":
+		return "xlsx"
+	}
+	return ""
 }

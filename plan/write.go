@@ -43,13 +43,8 @@ func TableFormat(path string) (string, error) {
 	if path == "-" {
 		return "csv", nil
 	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv":
-		return "csv", nil
-	case ".yaml", ".yml":
-		return "yaml", nil
-	case ".xlsx":
-		return "xlsx", nil
+	if f := formatOfExt(path); f != "" {
+		return f, nil
 	}
 	return "", fmt.Errorf("%s: %w: name a .csv, .yaml, .yml or .xlsx file, or - for stdout", path, ErrFormat)
 }
